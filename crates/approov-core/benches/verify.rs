@@ -1,0 +1,54 @@
+//! What one verification costs, next to its floor: one HMAC-SHA256 of the same
+//! signing input with the same backend (RustCrypto's `hmac`, which jsonwebtoken's
+//! `rust_crypto` provider wraps).
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+
+use approov_testkit::TestSecret;
+use criterion::{criterion_group, criterion_main, Criterion};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+fn verify(c: &mut Criterion) {
+    let secret = TestSecret::new();
+    let verifier = secret.verifier();
+    let token = secret.token(3600, Some("Bearer user-session"));
+    let (signing_input, _) = token.rsplit_once('.').unwrap_or_default();
+    let garbage = "x".repeat(token.len());
+    let bad_signature = format!("{signing_input}.{}", "A".repeat(43));
+    assert!(
+        verifier.verify(&token).is_ok(),
+        "the bench token must verify"
+    );
+
+    let mut group = c.benchmark_group("approov-core");
+    group.bench_function("floor: HMAC-SHA256 of the signing input", |b| {
+        b.iter(|| {
+            let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(black_box(secret.bytes()))
+                .unwrap_or_else(|_| unreachable!());
+            mac.update(black_box(signing_input.as_bytes()));
+            black_box(mac.finalize().into_bytes())
+        })
+    });
+    group.bench_function("verify: valid token", |b| {
+        b.iter(|| black_box(verifier.verify(black_box(&token))))
+    });
+    group.bench_function("verify header + binding: valid bound token", |b| {
+        b.iter(|| {
+            verifier
+                .verify_header_values([black_box(token.as_bytes())])
+                .and_then(|claims| claims.check_binding([b"Bearer user-session".as_slice()]))
+        })
+    });
+    group.bench_function("reject: garbage", |b| {
+        b.iter(|| black_box(verifier.verify(black_box(&garbage))))
+    });
+    group.bench_function("reject: bad signature", |b| {
+        b.iter(|| black_box(verifier.verify(black_box(&bad_signature))))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, verify);
+criterion_main!(benches);

@@ -1,0 +1,78 @@
+//! The rules for the request header that carries the token.
+
+use crate::TokenRejection;
+
+/// Returns the one value of a header, or `missing` / `duplicate`.
+pub(crate) fn single_value<'h, I>(
+    values: I,
+    missing: TokenRejection,
+    duplicate: TokenRejection,
+) -> Result<&'h [u8], TokenRejection>
+where
+    I: IntoIterator<Item = &'h [u8]>,
+{
+    let mut values = values.into_iter();
+    let first = values.next().ok_or(missing)?;
+    match values.next() {
+        None => Ok(first),
+        Some(_) => Err(duplicate),
+    }
+}
+
+/// Picks the token out of the request's values for the token header.
+///
+/// Exactly one non-empty value; with a `prefix` configured it must start with it
+/// (ASCII case-insensitively), without one a `Bearer ` scheme is refused; what is left
+/// must be visible ASCII.
+pub(crate) fn token_from_values<'h, I>(
+    values: I,
+    prefix: Option<&str>,
+) -> Result<&'h str, TokenRejection>
+where
+    I: IntoIterator<Item = &'h [u8]>,
+{
+    let value = single_value(values, TokenRejection::Missing, TokenRejection::Duplicate)?;
+    if value.is_empty() {
+        return Err(TokenRejection::Empty);
+    }
+    let token = match prefix {
+        Some(prefix) => strip_prefix_ignore_case(value, prefix.as_bytes())
+            .ok_or(TokenRejection::MissingPrefix)?,
+        None if strip_prefix_ignore_case(value, b"bearer ").is_some() => {
+            return Err(TokenRejection::UnexpectedPrefix)
+        }
+        None => value,
+    };
+    if token.is_empty() {
+        return Err(TokenRejection::Empty);
+    }
+    if !token.iter().all(u8::is_ascii_graphic) {
+        return Err(TokenRejection::NotVisibleAscii);
+    }
+    // Visible ASCII is valid UTF-8, so this never fails.
+    std::str::from_utf8(token).map_err(|_| TokenRejection::NotVisibleAscii)
+}
+
+fn strip_prefix_ignore_case<'v>(value: &'v [u8], prefix: &[u8]) -> Option<&'v [u8]> {
+    match value.split_at_checked(prefix.len()) {
+        Some((head, rest)) if head.eq_ignore_ascii_case(prefix) => Some(rest),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_is_stripped_case_insensitively() {
+        let got = token_from_values([b"bearer abc".as_slice()], Some("Bearer "));
+        assert_eq!(got, Ok("abc"));
+    }
+
+    #[test]
+    fn prefix_alone_is_empty() {
+        let got = token_from_values([b"Bearer ".as_slice()], Some("Bearer "));
+        assert_eq!(got, Err(TokenRejection::Empty));
+    }
+}

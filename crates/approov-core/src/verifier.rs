@@ -1,0 +1,309 @@
+//! The verifier: one token string in, claims or a rejection out.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER;
+use jsonwebtoken::{Algorithm, DecodingKey};
+use serde::Deserialize;
+
+use crate::config::{Secret, SECRET_ENV_VAR};
+use crate::header::token_from_values;
+use crate::{ApproovClaims, BindingHeader, ConfigError, TokenRejection};
+
+/// The longest token, in bytes, that is looked at. Approov tokens are a few hundred
+/// bytes; anything past this is rejected before any decoding.
+pub const MAX_TOKEN_LEN: usize = 8 * 1024;
+
+/// The request header that carries the token by default.
+pub const DEFAULT_TOKEN_HEADER: &str = "approov-token";
+
+/// An encoded HS256 signature is 32 bytes: 43 base64url characters.
+const SIGNATURE_LEN: usize = 43;
+/// A JOSE header worth reading is small; a bigger one is refused undecoded.
+const MAX_HEADER_LEN: usize = 512;
+
+/// Checks Approov tokens. Build it once at start-up and share it: cloning is cheap
+/// (the configuration sits behind an `Arc`).
+///
+/// Only HS256 is accepted; `exp` is required and checked with no leeway unless one is
+/// set. Claims other than `exp` and `pay` are not checked: there is no audience or
+/// issuer check.
+///
+/// ```
+/// use approov_core::{ApproovVerifier, TokenRejection};
+///
+/// # fn main() -> Result<(), approov_core::ConfigError> {
+/// // At start-up, usually `ApproovVerifier::from_env()?`.
+/// let verifier = ApproovVerifier::from_base64_secret("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ==")?;
+///
+/// // Per request: the values the request has for `verifier.token_header()`.
+/// let rejected = verifier.verify_header_values([b"not-a-token".as_slice()]);
+/// assert!(matches!(rejected, Err(TokenRejection::Malformed(_))));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct ApproovVerifier {
+    inner: Arc<Inner>,
+}
+
+#[derive(Clone)]
+struct Inner {
+    secret: Secret,
+    key: DecodingKey,
+    leeway: u64,
+    token_header: String,
+    token_prefix: Option<String>,
+}
+
+impl fmt::Debug for ApproovVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApproovVerifier")
+            .field("secret", &self.inner.secret)
+            .field("leeway_secs", &self.inner.leeway)
+            .field("token_header", &self.inner.token_header)
+            .field("token_prefix", &self.inner.token_prefix)
+            .finish()
+    }
+}
+
+impl ApproovVerifier {
+    /// Reads the secret from `APPROOV_BASE64_SECRET`: the process environment first,
+    /// else a `.env` file in the working directory.
+    ///
+    /// # Errors
+    /// The variable is missing, empty or not standard base64; the error names it.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Secret::from_env(SECRET_ENV_VAR).map(Self::from_secret)
+    }
+
+    /// Uses a secret given as standard base64, as `approov secret -get base64` prints it.
+    ///
+    /// # Errors
+    /// The string is empty or not standard base64.
+    pub fn from_base64_secret(secret: &str) -> Result<Self, ConfigError> {
+        Secret::from_base64(secret, SECRET_ENV_VAR).map(Self::from_secret)
+    }
+
+    fn from_secret(secret: Secret) -> Self {
+        let key = DecodingKey::from_secret(&secret.0);
+        ApproovVerifier {
+            inner: Arc::new(Inner {
+                secret,
+                key,
+                leeway: 0,
+                token_header: DEFAULT_TOKEN_HEADER.to_owned(),
+                token_prefix: None,
+            }),
+        }
+    }
+
+    fn inner_mut(&mut self) -> &mut Inner {
+        // Builders run at start-up; a clone made before keeps its own settings.
+        Arc::make_mut(&mut self.inner)
+    }
+
+    /// Accepts tokens up to `leeway` past their `exp` (default: none). Whole seconds.
+    pub fn with_leeway(mut self, leeway: Duration) -> Self {
+        self.inner_mut().leeway = leeway.as_secs();
+        self
+    }
+
+    /// Reads the token from header `name` instead of `Approov-Token`.
+    pub fn with_token_header(mut self, name: &str) -> Self {
+        self.inner_mut().token_header = name.to_ascii_lowercase();
+        self
+    }
+
+    /// Expects the token header to start with `prefix` (for example `"Bearer "`,
+    /// matched ASCII case-insensitively), for apps that send the token as
+    /// `Authorization: Bearer <token>`. Without it, a `Bearer ` prefix is rejected.
+    pub fn with_token_prefix(mut self, prefix: &str) -> Self {
+        self.inner_mut().token_prefix = Some(prefix.to_owned());
+        self
+    }
+
+    /// The header the token is read from, in lower case (`approov-token` by default).
+    pub fn token_header(&self) -> &str {
+        &self.inner.token_header
+    }
+
+    /// Checks a request: its token header, the token, and — when `binding` is given —
+    /// the token's binding to that header. `headers` returns every value the request
+    /// has for a header name (lower case), as raw bytes.
+    ///
+    /// This is what the framework adapters call. A rejection is logged here, once,
+    /// at `info` with its reason and never the token.
+    ///
+    /// ```
+    /// # let verifier = approov_core::ApproovVerifier::from_base64_secret("c2VjcmV0").unwrap();
+    /// use std::collections::HashMap;
+    ///
+    /// let headers: HashMap<&str, Vec<&[u8]>> = HashMap::new();
+    /// let get = |name: &str| headers.get(name).cloned().unwrap_or_default();
+    /// assert_eq!(
+    ///     verifier.check_request(get, None),
+    ///     Err(approov_core::TokenRejection::Missing)
+    /// );
+    /// ```
+    pub fn check_request<'h, F, I>(
+        &self,
+        headers: F,
+        binding: Option<&BindingHeader>,
+    ) -> Result<ApproovClaims, TokenRejection>
+    where
+        F: Fn(&str) -> I,
+        I: IntoIterator<Item = &'h [u8]>,
+    {
+        let result = self
+            .verify_header_values(headers(self.token_header()))
+            .and_then(|claims| match binding {
+                Some(binding) => claims
+                    .check_binding(headers(binding.name()))
+                    .map(|()| claims),
+                None => Ok(claims),
+            });
+        if let Err(rejection) = &result {
+            tracing::info!(reason = %rejection, "Approov token rejected");
+        }
+        result
+    }
+
+    /// Checks the values a request has for the token header (there must be exactly one),
+    /// then verifies the token in it.
+    pub fn verify_header_values<'h, I>(&self, values: I) -> Result<ApproovClaims, TokenRejection>
+    where
+        I: IntoIterator<Item = &'h [u8]>,
+    {
+        let token = token_from_values(values, self.inner.token_prefix.as_deref())?;
+        self.verify(token)
+    }
+
+    /// Verifies one bare token (no prefix) at the current time.
+    pub fn verify(&self, token: &str) -> Result<ApproovClaims, TokenRejection> {
+        self.verify_at(token, unix_now())
+    }
+
+    /// Verifies one bare token as if the time were `now` (seconds since the epoch).
+    ///
+    /// The order is fixed so that the cheap checks come first: length and shape, then
+    /// the JOSE header's `alg`, then the HMAC, and only a token with a valid signature
+    /// has its claims parsed.
+    pub fn verify_at(&self, token: &str, now: u64) -> Result<ApproovClaims, TokenRejection> {
+        let parts = split_compact(token)?;
+        check_header(parts.header)?;
+        self.check_signature(parts.signing_input, parts.signature)?;
+        let claims = decode_claims(parts.payload)?;
+        if claims.exp.saturating_add(self.inner.leeway) < now {
+            return Err(TokenRejection::Expired);
+        }
+        Ok(claims)
+    }
+
+    fn check_signature(&self, signing_input: &str, signature: &str) -> Result<(), TokenRejection> {
+        if signature.len() != SIGNATURE_LEN {
+            return Err(TokenRejection::BadSignature);
+        }
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature)
+            .map_err(|_| TokenRejection::Malformed("signature is not base64url"))?;
+        // The backend is named, not looked up: jsonwebtoken's process-wide default
+        // panics when a build enables both or neither of its backends.
+        let verifier = (DEFAULT_PROVIDER.verifier_factory)(&Algorithm::HS256, &self.inner.key)
+            .map_err(|_| TokenRejection::BadSignature)?;
+        verifier
+            .verify(signing_input.as_bytes(), &signature)
+            .map_err(|_| TokenRejection::BadSignature)
+    }
+}
+
+/// The three segments of a compact JWS, borrowed from the token.
+struct CompactParts<'t> {
+    header: &'t str,
+    payload: &'t str,
+    signature: &'t str,
+    /// `header.payload`, the bytes the signature covers.
+    signing_input: &'t str,
+}
+
+fn split_compact(token: &str) -> Result<CompactParts<'_>, TokenRejection> {
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(TokenRejection::TooLong);
+    }
+    let (signing_input, signature) = token
+        .rsplit_once('.')
+        .ok_or(TokenRejection::Malformed("not three segments"))?;
+    let (header, payload) = signing_input
+        .split_once('.')
+        .ok_or(TokenRejection::Malformed("not three segments"))?;
+    if payload.contains('.') {
+        return Err(TokenRejection::Malformed("not three segments"));
+    }
+    for segment in [header, payload, signature] {
+        if segment.is_empty() {
+            return Err(TokenRejection::Malformed("empty segment"));
+        }
+        if !segment
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(TokenRejection::Malformed("segment is not base64url"));
+        }
+    }
+    if header.len() > MAX_HEADER_LEN {
+        return Err(TokenRejection::Malformed("header too long"));
+    }
+    Ok(CompactParts {
+        header,
+        payload,
+        signature,
+        signing_input,
+    })
+}
+
+/// The only JOSE header members that matter here.
+#[derive(Deserialize)]
+struct JoseHeader<'a> {
+    #[serde(borrow)]
+    alg: std::borrow::Cow<'a, str>,
+    /// Critical extensions this verifier cannot honour (RFC 7515 §4.1.11).
+    crit: Option<serde::de::IgnoredAny>,
+}
+
+fn check_header(encoded: &str) -> Result<(), TokenRejection> {
+    let mut buf = [0u8; MAX_HEADER_LEN];
+    let len = URL_SAFE_NO_PAD
+        .decode_slice(encoded, &mut buf)
+        .map_err(|_| TokenRejection::Malformed("header is not base64url"))?;
+    let header: JoseHeader<'_> = serde_json::from_slice(&buf[..len])
+        .map_err(|_| TokenRejection::Malformed("header is not a JSON object with alg"))?;
+    if header.alg != "HS256" {
+        return Err(TokenRejection::UnsupportedAlgorithm);
+    }
+    if header.crit.is_some() {
+        return Err(TokenRejection::Malformed("header has crit extensions"));
+    }
+    Ok(())
+}
+
+fn decode_claims(encoded: &str) -> Result<ApproovClaims, TokenRejection> {
+    let json = URL_SAFE_NO_PAD
+        .decode(encoded)
+        .map_err(|_| TokenRejection::Malformed("payload is not base64url"))?;
+    serde_json::from_slice(&json).map_err(|e| {
+        TokenRejection::InvalidClaims(match e.classify() {
+            serde_json::error::Category::Data => "not an object with a numeric exp",
+            _ => "payload is not JSON",
+        })
+    })
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(u64::MAX, |d| d.as_secs()) // a clock before 1970 expires everything
+}

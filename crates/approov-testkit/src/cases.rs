@@ -1,0 +1,441 @@
+//! The one table of requests that every adapter and every example server must answer
+//! the same way.
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine as _;
+use serde_json::json;
+
+use crate::{forge, forge_raw, Alg, TestSecret};
+
+/// The body of every success.
+pub const HELLO_BODY: &str = r#"{"message":"Hello, World!"}"#;
+/// The body of every rejection.
+pub const REJECTION_BODY: &str = "{}";
+
+/// The routes of the example contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// `/unprotected`: no check.
+    Unprotected,
+    /// `/token-check`: a valid token.
+    TokenCheck,
+    /// `/token-binding`: a valid token bound to `Authorization`.
+    TokenBinding,
+    /// A path no server routes.
+    Unknown,
+}
+
+impl Route {
+    /// The request path.
+    pub fn path(self) -> &'static str {
+        match self {
+            Route::Unprotected => "/unprotected",
+            Route::TokenCheck => "/token-check",
+            Route::TokenBinding => "/token-binding",
+            Route::Unknown => "/no-such-route",
+        }
+    }
+}
+
+/// What the server must answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// 200, `application/json`, [`HELLO_BODY`].
+    Hello,
+    /// 401, `application/json`, [`REJECTION_BODY`].
+    Rejected,
+    /// 401 as [`Expect::Rejected`]; over real HTTP the server may instead refuse the
+    /// oversized header itself with 400 or 431 (never 5xx).
+    RejectedOrTooLarge,
+    /// 404.
+    NotFound,
+}
+
+/// One request and the answer it must get.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// What the case is about; test output names it.
+    pub name: &'static str,
+    /// Where the request goes (always GET).
+    pub route: Route,
+    /// The request's headers, in order; a name may repeat.
+    pub headers: Vec<(&'static str, Vec<u8>)>,
+    /// The answer.
+    pub expect: Expect,
+}
+
+/// The `Authorization` value bound tokens are bound to.
+const AUTHORIZATION: &str = "Bearer user-session-7f3a9c";
+
+/// Every case, with tokens minted or forged for `secret`.
+pub fn cases(secret: &TestSecret) -> Vec<Case> {
+    let valid = secret.token(300, None);
+    let bound = secret.token(300, Some(AUTHORIZATION));
+    let key = secret.bytes();
+    let hs256 = r#"{"alg":"HS256","typ":"JWT"}"#;
+    let exp = now() + 300;
+    let claims = json!({"exp": exp, "did": "device", "ip": "1.2.3.4"});
+    let other_secret = TestSecret::new();
+
+    let (signing_input, signature) = valid.rsplit_once('.').unwrap_or_default();
+    let (header_part, _) = signing_input.split_once('.').unwrap_or_default();
+    let swapped_payload = format!(
+        "{header_part}.{}.{signature}",
+        URL_SAFE_NO_PAD.encode(json!({"exp": exp + 100_000, "did": "attacker"}).to_string())
+    );
+    let standard_alphabet_signature = format!(
+        "{signing_input}.{}",
+        STANDARD.encode(URL_SAFE_NO_PAD.decode(signature).unwrap_or_default())
+    );
+    let big_token = secret.token_with_claims(&json!({"exp": exp, "pad": "a".repeat(32 * 1024)}));
+
+    let tok = |value: &str| vec![("Approov-Token", value.as_bytes().to_vec())];
+    let tok_auth = |value: &str, auth: &str| {
+        vec![
+            ("Approov-Token", value.as_bytes().to_vec()),
+            ("Authorization", auth.as_bytes().to_vec()),
+        ]
+    };
+    let case = |name, route, headers, expect| Case {
+        name,
+        route,
+        headers,
+        expect,
+    };
+    use Expect::*;
+    use Route::*;
+
+    vec![
+        case("unprotected without a token", Unprotected, vec![], Hello),
+        case(
+            "unprotected ignores a bad token",
+            Unprotected,
+            tok("garbage"),
+            Hello,
+        ),
+        case("valid token", TokenCheck, tok(&valid), Hello),
+        case(
+            "valid token with every real Approov claim",
+            TokenCheck,
+            tok(&secret.token_with_claims(&json!({
+                "exp": exp, "iat": exp - 600, "aud": "approov.io", "iss": "approov.io",
+                "sub": "app", "ip": "203.0.113.7", "did": "ZGV2aWNl", "arc": "AAAA",
+                "ipk": "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE", "anno": ["x"], "mcp": 1
+            }))),
+            Hello,
+        ),
+        case(
+            "a kid in the JOSE header",
+            TokenCheck,
+            tok(&forge(
+                Alg::Hs256,
+                key,
+                &json!({"alg":"HS256","typ":"JWT","kid":"key-1"}),
+                &claims,
+            )),
+            Hello,
+        ),
+        case(
+            "lower-case header name",
+            TokenCheck,
+            vec![("approov-token", valid.as_bytes().to_vec())],
+            Hello,
+        ),
+        case(
+            "upper-case header name",
+            TokenCheck,
+            vec![("APPROOV-TOKEN", valid.as_bytes().to_vec())],
+            Hello,
+        ),
+        case("no token", TokenCheck, vec![], Rejected),
+        case("empty token", TokenCheck, tok(""), Rejected),
+        case(
+            "two valid tokens in two headers",
+            TokenCheck,
+            vec![
+                ("Approov-Token", valid.as_bytes().to_vec()),
+                ("Approov-Token", valid.as_bytes().to_vec()),
+            ],
+            Rejected,
+        ),
+        case(
+            "a valid and a bad token",
+            TokenCheck,
+            vec![
+                ("Approov-Token", b"garbage".to_vec()),
+                ("Approov-Token", valid.as_bytes().to_vec()),
+            ],
+            Rejected,
+        ),
+        case(
+            "non-ASCII token",
+            TokenCheck,
+            vec![("Approov-Token", format!("{valid}\u{e9}").into_bytes())],
+            Rejected,
+        ),
+        case(
+            "token with an inner tab",
+            TokenCheck,
+            vec![(
+                "Approov-Token",
+                format!("{signing_input}\t.{signature}").into_bytes(),
+            )],
+            Rejected,
+        ),
+        case(
+            "Bearer prefix",
+            TokenCheck,
+            tok(&format!("Bearer {valid}")),
+            Rejected,
+        ),
+        case(
+            "lower-case bearer prefix",
+            TokenCheck,
+            tok(&format!("bearer {valid}")),
+            Rejected,
+        ),
+        case(
+            "expired 1 s ago",
+            TokenCheck,
+            tok(&secret.token(-1, None)),
+            Rejected,
+        ),
+        case(
+            "expired 120 s ago",
+            TokenCheck,
+            tok(&secret.token(-120, None)),
+            Rejected,
+        ),
+        case(
+            "no exp",
+            TokenCheck,
+            tok(&secret.token_with_claims(&json!({"did": "device"}))),
+            Rejected,
+        ),
+        case(
+            "exp is a string",
+            TokenCheck,
+            tok(&secret.token_with_claims(&json!({"exp": exp.to_string()}))),
+            Rejected,
+        ),
+        case(
+            "exp is negative",
+            TokenCheck,
+            tok(&secret.token_with_claims(&json!({"exp": -1}))),
+            Rejected,
+        ),
+        case(
+            "alg none, unsigned",
+            TokenCheck,
+            tok(&forge(
+                Alg::Unsigned,
+                key,
+                &json!({"alg":"none","typ":"JWT"}),
+                &claims,
+            )),
+            Rejected,
+        ),
+        case(
+            "alg none with an HS256 signature",
+            TokenCheck,
+            tok(&forge(
+                Alg::Hs256,
+                key,
+                &json!({"alg":"none","typ":"JWT"}),
+                &claims,
+            )),
+            Rejected,
+        ),
+        case(
+            "alg HS384",
+            TokenCheck,
+            tok(&forge(
+                Alg::Hs384,
+                key,
+                &json!({"alg":"HS384","typ":"JWT"}),
+                &claims,
+            )),
+            Rejected,
+        ),
+        case(
+            "alg HS512",
+            TokenCheck,
+            tok(&forge(
+                Alg::Hs512,
+                key,
+                &json!({"alg":"HS512","typ":"JWT"}),
+                &claims,
+            )),
+            Rejected,
+        ),
+        case(
+            "alg RS256 header over an HMAC signature",
+            TokenCheck,
+            tok(&forge(
+                Alg::Hs256,
+                key,
+                &json!({"alg":"RS256","typ":"JWT"}),
+                &claims,
+            )),
+            Rejected,
+        ),
+        case(
+            "alg hs256 in lower case",
+            TokenCheck,
+            tok(&forge(
+                Alg::Hs256,
+                key,
+                &json!({"alg":"hs256","typ":"JWT"}),
+                &claims,
+            )),
+            Rejected,
+        ),
+        case(
+            "crit header extension",
+            TokenCheck,
+            tok(&forge(
+                Alg::Hs256,
+                key,
+                &json!({"alg":"HS256","crit":["exp"]}),
+                &claims,
+            )),
+            Rejected,
+        ),
+        case(
+            "wrong secret",
+            TokenCheck,
+            tok(&other_secret.token(300, None)),
+            Rejected,
+        ),
+        case(
+            "payload swapped under a valid signature",
+            TokenCheck,
+            tok(&swapped_payload),
+            Rejected,
+        ),
+        case(
+            "signature stripped",
+            TokenCheck,
+            tok(&format!("{signing_input}.")),
+            Rejected,
+        ),
+        case("two segments", TokenCheck, tok(signing_input), Rejected),
+        case(
+            "four segments",
+            TokenCheck,
+            tok(&format!("{valid}.{signature}")),
+            Rejected,
+        ),
+        case(
+            "signature in the standard base64 alphabet",
+            TokenCheck,
+            tok(&standard_alphabet_signature),
+            Rejected,
+        ),
+        case(
+            "payload not JSON",
+            TokenCheck,
+            tok(&format!(
+                "{}.{}.{signature}",
+                header_part,
+                URL_SAFE_NO_PAD.encode("not json")
+            )),
+            Rejected,
+        ),
+        case(
+            "payload not JSON, validly signed",
+            TokenCheck,
+            tok(&forge_raw(Alg::Hs256, key, hs256.as_bytes(), b"exp=1")),
+            Rejected,
+        ),
+        case(
+            "payload a JSON array, validly signed",
+            TokenCheck,
+            tok(&forge_raw(
+                Alg::Hs256,
+                key,
+                hs256.as_bytes(),
+                format!("[{{\"exp\":{exp}}}]").as_bytes(),
+            )),
+            Rejected,
+        ),
+        case(
+            "a 32 KB token",
+            TokenCheck,
+            tok(&big_token),
+            RejectedOrTooLarge,
+        ),
+        case("garbage", TokenCheck, tok("garbage"), Rejected),
+        case(
+            "bound token, matching Authorization",
+            TokenBinding,
+            tok_auth(&bound, AUTHORIZATION),
+            Hello,
+        ),
+        case(
+            "bound token on an unbound route",
+            TokenCheck,
+            tok_auth(&bound, "Bearer someone-else"),
+            Hello,
+        ),
+        case(
+            "binding mismatch",
+            TokenBinding,
+            tok_auth(&bound, "Bearer someone-else"),
+            Rejected,
+        ),
+        case(
+            "binding without Authorization",
+            TokenBinding,
+            tok(&bound),
+            Rejected,
+        ),
+        case(
+            "binding with two Authorization headers",
+            TokenBinding,
+            vec![
+                ("Approov-Token", bound.as_bytes().to_vec()),
+                ("Authorization", AUTHORIZATION.as_bytes().to_vec()),
+                ("Authorization", AUTHORIZATION.as_bytes().to_vec()),
+            ],
+            Rejected,
+        ),
+        case(
+            "binding with no pay claim",
+            TokenBinding,
+            tok_auth(&valid, AUTHORIZATION),
+            Rejected,
+        ),
+        case(
+            "binding with no token",
+            TokenBinding,
+            vec![("Authorization", AUTHORIZATION.as_bytes().to_vec())],
+            Rejected,
+        ),
+        case(
+            "binding with an expired bound token",
+            TokenBinding,
+            tok_auth(&secret.token(-1, Some(AUTHORIZATION)), AUTHORIZATION),
+            Rejected,
+        ),
+        case("unknown route without a token", Unknown, vec![], NotFound),
+        case(
+            "unknown route with a valid token",
+            Unknown,
+            tok(&valid),
+            NotFound,
+        ),
+        case(
+            "unknown route with a bad token",
+            Unknown,
+            tok("garbage"),
+            NotFound,
+        ),
+    ]
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
