@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::header::single_value;
+use crate::rejection::logged;
 use crate::{ApproovClaims, TokenRejection};
 
 /// The request header an Approov token is bound to, through its `pay` claim.
@@ -44,6 +45,48 @@ impl BindingHeader {
     pub fn name(&self) -> &str {
         &self.0
     }
+
+    /// Checks that `claims` bind the token to this header's value in the request, as
+    /// [`ApproovClaims::check_binding`] does, and logs a rejection at `info`.
+    /// `headers` returns every value the request has for a header name.
+    pub fn check<'h, F, I>(&self, claims: &ApproovClaims, headers: F) -> Result<(), TokenRejection>
+    where
+        F: FnOnce(&str) -> I,
+        I: IntoIterator<Item = &'h [u8]>,
+    {
+        logged(claims.check_binding(headers(self.name())))
+    }
+}
+
+/// A header to bind tokens to, named by a type: for adapters whose binding is chosen
+/// at compile time (a bound extractor or request guard's type parameter).
+///
+/// ```
+/// use approov_core::BindingHeaderName;
+///
+/// /// Bind tokens to the `X-Device-Id` header.
+/// struct DeviceId;
+/// impl BindingHeaderName for DeviceId {
+///     const NAME: &'static str = "x-device-id";
+/// }
+/// assert_eq!(DeviceId::binding_header().name(), "x-device-id");
+/// ```
+pub trait BindingHeaderName: Send + Sync + 'static {
+    /// The header's name.
+    const NAME: &'static str;
+
+    /// The header as a [`BindingHeader`].
+    fn binding_header() -> BindingHeader {
+        BindingHeader::new(Self::NAME)
+    }
+}
+
+/// Binds tokens to the `Authorization` header: the default binding.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Authorization;
+
+impl BindingHeaderName for Authorization {
+    const NAME: &'static str = "authorization";
 }
 
 impl Default for BindingHeader {

@@ -12,7 +12,7 @@ mod mint;
 mod rejection;
 mod verifier;
 
-pub use binding::{binding_claim, BindingHeader};
+pub use binding::{binding_claim, Authorization, BindingHeader, BindingHeaderName};
 pub use claims::ApproovClaims;
 pub use config::{ConfigError, SECRET_ENV_VAR};
 #[cfg(feature = "mint")]

@@ -67,3 +67,11 @@ pub enum TokenRejection {
     #[error("the token's `pay` claim does not match the bound header")]
     BindingMismatch,
 }
+
+/// Logs a rejection at `info` with its reason — the one place rejections are logged.
+pub(crate) fn logged<T>(result: Result<T, TokenRejection>) -> Result<T, TokenRejection> {
+    if let Err(rejection) = &result {
+        tracing::info!(reason = %rejection, "Approov token rejected");
+    }
+    result
+}

@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::config::{Secret, SECRET_ENV_VAR};
 use crate::header::token_from_values;
+use crate::rejection::logged;
 use crate::{ApproovClaims, BindingHeader, ConfigError, TokenRejection};
 
 /// The longest token, in bytes, that is looked at. Approov tokens are a few hundred
@@ -159,18 +160,11 @@ impl ApproovVerifier {
         F: Fn(&str) -> I,
         I: IntoIterator<Item = &'h [u8]>,
     {
-        let result = self
-            .verify_header_values(headers(self.token_header()))
-            .and_then(|claims| match binding {
-                Some(binding) => claims
-                    .check_binding(headers(binding.name()))
-                    .map(|()| claims),
-                None => Ok(claims),
-            });
-        if let Err(rejection) = &result {
-            tracing::info!(reason = %rejection, "Approov token rejected");
+        let claims = logged(self.verify_header_values(headers(self.token_header())))?;
+        if let Some(binding) = binding {
+            binding.check(&claims, headers)?;
         }
-        result
+        Ok(claims)
     }
 
     /// Checks the values a request has for the token header (there must be exactly one),

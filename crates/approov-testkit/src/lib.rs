@@ -6,6 +6,8 @@
 
 mod cases;
 mod forge;
+mod report;
 
 pub use cases::{cases, Case, Expect, Route, HELLO_BODY, REJECTION_BODY};
 pub use forge::{forge, forge_raw, Alg, TestSecret};
+pub use report::{Observed, Report};
