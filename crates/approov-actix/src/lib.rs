@@ -1,0 +1,13 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod error;
+mod extract;
+mod middleware;
+
+pub use approov_core::{ApproovClaims, ApproovVerifier, BindingHeader, TokenRejection};
+pub use error::ApproovError;
+pub use extract::ApproovToken;
+pub use middleware::{Approov, ApproovFuture, ApproovMiddleware};
