@@ -207,11 +207,11 @@ impl Write for SharedLog {
 
 #[test]
 fn a_rocket_without_a_verifier_fails_at_launch() {
-    let error = Client::tracked(
+    let Err(error) = Client::tracked(
         rocket::custom(rocket::Config::debug_default()).mount("/", routes![token_check]),
-    )
-    .err()
-    .expect("launch must fail without a verifier");
+    ) else {
+        panic!("launch must fail without a verifier");
+    };
     match error.kind() {
         rocket::error::ErrorKind::SentinelAborts(sentries) => {
             assert!(
