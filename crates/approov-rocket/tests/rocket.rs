@@ -1,9 +1,6 @@
 //! The Rocket adapter, driven in-process with `rocket::local::blocking::Client`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use approov_rocket::{ApproovToken, ApproovVerifier, BindingHeaderName, BoundApproovToken};
 use approov_testkit::{cases, Observed, Report, TestSecret, HELLO_BODY};
 use rocket::http::{ContentType, Header, Status};
@@ -153,56 +150,6 @@ fn binding_to_another_header() {
         .status,
         401
     );
-}
-
-#[test]
-fn two_guards_on_one_route_verify_once() {
-    #[get("/both")]
-    fn both(_optional: Option<ApproovToken>, _bound: BoundApproovToken) -> &'static str {
-        "ok"
-    }
-    let log = Arc::new(Mutex::new(Vec::<u8>::new()));
-    let writer_log = log.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || SharedLog(writer_log.clone()))
-        .with_ansi(false)
-        .finish();
-    let secret = TestSecret::new();
-    tracing::subscriber::with_default(subscriber, || {
-        let client = Client::tracked(
-            rocket::custom(rocket::Config::debug_default())
-                .manage(secret.verifier())
-                .register("/", approov_rocket::catchers())
-                .mount("/", routes![both]),
-        )
-        .unwrap();
-        let expired = secret.token(-5, Some("Bearer me"));
-        let got = get(
-            &client,
-            "/both",
-            &[
-                ("Approov-Token", expired.as_bytes()),
-                ("Authorization", b"Bearer me"),
-            ],
-        );
-        assert_eq!((got.status, got.body), (401, b"{}".to_vec()));
-    });
-    let log = String::from_utf8(log.lock().unwrap().clone()).unwrap();
-    // The `Option` guard verified (and logged) once; the bound guard reused its result.
-    assert_eq!(log.matches("Approov token rejected").count(), 1, "{log}");
-    assert!(log.contains("expired"), "{log}");
-}
-
-struct SharedLog(Arc<Mutex<Vec<u8>>>);
-
-impl Write for SharedLog {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[test]
