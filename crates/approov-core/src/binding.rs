@@ -96,6 +96,12 @@ impl Default for BindingHeader {
     }
 }
 
+impl From<&'static str> for BindingHeader {
+    fn from(name: &'static str) -> Self {
+        BindingHeader::new(name)
+    }
+}
+
 impl fmt::Debug for BindingHeader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("BindingHeader").field(&self.name()).finish()
