@@ -1,12 +1,12 @@
 //! The actix-web adapter, driven in-process with `actix_web::test`.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::dev::Service;
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{test, web, App, HttpResponse};
 use approov_actix::{Approov, ApproovToken, ApproovVerifier, BindingHeader};
-use approov_testkit::{cases, Observed, Report, TestSecret, HELLO_BODY};
+use approov_testkit::actix::{self as client, observe, request};
+use approov_testkit::{cases, Report, TestSecret, HELLO_BODY};
 
 async fn hello() -> HttpResponse {
     HttpResponse::Ok()
@@ -18,30 +18,6 @@ async fn token_check(_: ApproovToken) -> HttpResponse {
     hello().await
 }
 
-fn request(path: &str, headers: &[(&str, &[u8])]) -> test::TestRequest {
-    headers.iter().fold(
-        test::TestRequest::get().uri(path),
-        |request, (name, value)| {
-            request.append_header((
-                HeaderName::from_bytes(name.as_bytes()).unwrap(),
-                HeaderValue::from_bytes(value).unwrap(),
-            ))
-        },
-    )
-}
-
-async fn observe<B: MessageBody>(response: ServiceResponse<B>) -> Observed {
-    Observed {
-        status: response.status().as_u16(),
-        content_type: response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        body: test::read_body(response).await.to_vec(),
-    }
-}
-
 /// Runs the shared table against an app built by `$app` from a verifier.
 macro_rules! run_table {
     ($subject:expr, |$verifier:ident| $app:expr) => {{
@@ -50,14 +26,8 @@ macro_rules! run_table {
         let app = test::init_service($app).await;
         let mut report = Report::new($subject);
         for case in cases(&secret) {
-            let headers: Vec<(&str, &[u8])> = case
-                .headers
-                .iter()
-                .map(|(n, v)| (*n, v.as_slice()))
-                .collect();
-            let response =
-                test::call_service(&app, request(case.route.path(), &headers).to_request()).await;
-            report.record(&case, &observe(response).await, false);
+            let observed = client::get(&app, case.route.path(), &case.header_pairs()).await;
+            report.record(&case, &observed, false);
         }
         report.finish();
     }};

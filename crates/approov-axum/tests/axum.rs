@@ -5,14 +5,13 @@ use approov_axum::{
     ApproovClaims, ApproovLayer, ApproovToken, ApproovVerifier, BindingHeader, BindingHeaderName,
     BoundApproovToken,
 };
-use approov_testkit::{cases, Case, Observed, Report, TestSecret, HELLO_BODY};
-use axum::body::{to_bytes, Body};
+use approov_testkit::axum as client;
+use approov_testkit::{cases, Report, TestSecret, HELLO_BODY};
 use axum::http::header::CONTENT_TYPE;
-use axum::http::{HeaderValue, Request, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Extension, Json, Router};
-use tower::ServiceExt;
 
 async fn hello() -> impl IntoResponse {
     ([(CONTENT_TYPE, "application/json")], HELLO_BODY)
@@ -49,48 +48,16 @@ fn layer_app(verifier: ApproovVerifier) -> Router {
         )
 }
 
-fn request(path: &str, headers: &[(&str, &[u8])]) -> Request<Body> {
-    let mut request = Request::get(path).body(Body::empty()).unwrap();
-    for (name, value) in headers {
-        let name: axum::http::HeaderName = name.parse().unwrap();
-        request
-            .headers_mut()
-            .append(name, HeaderValue::from_bytes(value).unwrap());
-    }
-    request
-}
-
-async fn send(app: &Router, request: Request<Body>) -> Observed {
-    let response = app.clone().oneshot(request).await.unwrap();
-    Observed {
-        status: response.status().as_u16(),
-        content_type: response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        body: to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap()
-            .to_vec(),
-    }
-}
-
-async fn send_case(app: &Router, case: &Case) -> Observed {
-    let headers: Vec<(&str, &[u8])> = case
-        .headers
-        .iter()
-        .map(|(n, v)| (*n, v.as_slice()))
-        .collect();
-    send(app, request(case.route.path(), &headers)).await
-}
-
 async fn run_table(subject: &str, app: fn(ApproovVerifier) -> Router) {
     let secret = TestSecret::new();
     let app = app(secret.verifier());
     let mut report = Report::new(subject);
     for case in cases(&secret) {
-        report.record(&case, &send_case(&app, &case).await, false);
+        report.record(
+            &case,
+            &client::get(&app, case.route.path(), &case.header_pairs()).await,
+            false,
+        );
     }
     report.finish();
 }
@@ -115,7 +82,7 @@ async fn claims_reach_the_handler_through_the_extractor() {
         .route("/", get(did))
         .with_state(secret.verifier());
     let token = secret.token(60, None);
-    let got = send(&app, request("/", &[("approov-token", token.as_bytes())])).await;
+    let got = client::get(&app, "/", &[("approov-token", token.as_bytes())]).await;
     assert_eq!(got.status, 200);
     let claims: serde_json::Value = serde_json::from_slice(&got.body).unwrap();
     assert_eq!(claims["did"], "ExampleApproovDeviceID==");
@@ -133,7 +100,7 @@ async fn claims_reach_the_handler_through_the_layer_extensions() {
         .route_layer(ApproovLayer::new(secret.verifier()));
     let token = secret.token(60, None);
     let expected = secret.verifier().verify(&token).unwrap().exp.to_string();
-    let got = send(&app, request("/", &[("approov-token", token.as_bytes())])).await;
+    let got = client::get(&app, "/", &[("approov-token", token.as_bytes())]).await;
     assert_eq!((got.status, got.body), (200, expected.into_bytes()));
 }
 
@@ -151,7 +118,7 @@ async fn extractor_uses_the_layer_result_instead_of_verifying_again() {
         .route_layer(ApproovLayer::new(real.verifier()))
         .with_state(state_secret.verifier());
     let token = real.token(60, None);
-    let got = send(&app, request("/", &[("approov-token", token.as_bytes())])).await;
+    let got = client::get(&app, "/", &[("approov-token", token.as_bytes())]).await;
     assert_eq!(got.status, 200);
     assert_eq!(got.body, b"ExampleApproovDeviceID==");
 }
@@ -175,8 +142,8 @@ async fn bound_extractor_still_checks_binding_behind_an_unbound_layer() {
         ("approov-token", token.as_bytes()),
         ("authorization", b"Bearer b".as_slice()),
     ];
-    assert_eq!(send(&app, request("/", &good)).await.status, 200);
-    assert_eq!(send(&app, request("/", &bad)).await.status, 401);
+    assert_eq!(client::get(&app, "/", &good).await.status, 200);
+    assert_eq!(client::get(&app, "/", &bad).await.status, 401);
 }
 
 #[tokio::test]
@@ -194,13 +161,13 @@ async fn optional_token() {
     let token = secret.token(60, None);
     let expired = secret.token(-1, None);
 
-    let none = send(&app, request("/", &[])).await;
+    let none = client::get(&app, "/", &[]).await;
     assert_eq!((none.status, none.body), (200, b"anonymous".to_vec()));
-    let valid = send(&app, request("/", &[("approov-token", token.as_bytes())])).await;
+    let valid = client::get(&app, "/", &[("approov-token", token.as_bytes())]).await;
     assert_eq!((valid.status, valid.body), (200, b"app".to_vec()));
-    let invalid = send(&app, request("/", &[("approov-token", expired.as_bytes())])).await;
+    let invalid = client::get(&app, "/", &[("approov-token", expired.as_bytes())]).await;
     assert_eq!((invalid.status, invalid.body), (401, b"{}".to_vec()));
-    let empty = send(&app, request("/", &[("approov-token", b"")])).await;
+    let empty = client::get(&app, "/", &[("approov-token", b"")]).await;
     assert_eq!(empty.status, 401);
 }
 
@@ -234,9 +201,9 @@ async fn binding_to_another_header() {
         ("authorization", b"device-42".as_slice()),
     ];
     for app in [&extractor, &layer] {
-        assert_eq!(send(app, request("/", &right)).await.status, 200);
-        assert_eq!(send(app, request("/", &wrong)).await.status, 401);
-        assert_eq!(send(app, request("/", &authorization)).await.status, 401);
+        assert_eq!(client::get(app, "/", &right).await.status, 200);
+        assert_eq!(client::get(app, "/", &wrong).await.status, 401);
+        assert_eq!(client::get(app, "/", &authorization).await.status, 401);
     }
 }
 
@@ -256,11 +223,11 @@ async fn layer_rejects_before_the_inner_service_runs() {
             }),
         )
         .route_layer(ApproovLayer::new(secret.verifier()));
-    let rejected = send(&app, request("/", &[("approov-token", b"garbage")])).await;
+    let rejected = client::get(&app, "/", &[("approov-token", b"garbage")]).await;
     assert_eq!(rejected.status, StatusCode::UNAUTHORIZED.as_u16());
     assert_eq!(calls.load(Ordering::SeqCst), 0);
     let token = secret.token(60, None);
-    send(&app, request("/", &[("approov-token", token.as_bytes())])).await;
+    client::get(&app, "/", &[("approov-token", token.as_bytes())]).await;
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
 
@@ -272,18 +239,10 @@ async fn unknown_route_is_404_and_a_wrong_method_405() {
         extractor_app(secret.verifier()),
     ] {
         let token = secret.token(60, None);
-        assert_eq!(send(&app, request("/nope", &[])).await.status, 404);
-        assert_eq!(
-            send(
-                &app,
-                request("/nope", &[("approov-token", token.as_bytes())])
-            )
-            .await
-            .status,
-            404
-        );
-        let mut post = request("/token-check", &[("approov-token", token.as_bytes())]);
-        *post.method_mut() = axum::http::Method::POST;
-        assert_eq!(send(&app, post).await.status, 405);
+        assert_eq!(client::get(&app, "/nope", &[]).await.status, 404);
+        let with_token = [("approov-token", token.as_bytes())];
+        assert_eq!(client::get(&app, "/nope", &with_token).await.status, 404);
+        let post = client::send(&app, Method::POST, "/token-check", &with_token).await;
+        assert_eq!(post.status, 405);
     }
 }

@@ -2,25 +2,26 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
 use approov_rocket::{ApproovToken, ApproovVerifier, BindingHeaderName, BoundApproovToken};
-use approov_testkit::{cases, Observed, Report, TestSecret, HELLO_BODY};
-use rocket::http::{ContentType, Header, Status};
-use rocket::local::blocking::{Client, LocalResponse};
+use approov_testkit::rocket::get;
+use approov_testkit::{cases, Report, TestSecret, HELLO_BODY};
+use rocket::http::{ContentType, Status};
+use rocket::local::blocking::Client;
 use rocket::request::{FromRequest, Outcome, Request};
-use rocket::{get, routes, Build, Rocket};
+use rocket::{routes, Build, Rocket};
 
 type Json = (ContentType, &'static str);
 
-#[get("/unprotected")]
+#[rocket::get("/unprotected")]
 fn unprotected() -> Json {
     (ContentType::JSON, HELLO_BODY)
 }
 
-#[get("/token-check")]
+#[rocket::get("/token-check")]
 fn token_check(_token: ApproovToken) -> Json {
     (ContentType::JSON, HELLO_BODY)
 }
 
-#[get("/token-binding")]
+#[rocket::get("/token-binding")]
 fn token_binding(_token: BoundApproovToken) -> Json {
     (ContentType::JSON, HELLO_BODY)
 }
@@ -30,26 +31,6 @@ fn contract_rocket(verifier: ApproovVerifier) -> Rocket<Build> {
         .manage(verifier)
         .register("/", approov_rocket::catchers())
         .mount("/", routes![unprotected, token_check, token_binding])
-}
-
-fn get(client: &Client, path: &str, headers: &[(&str, &[u8])]) -> Observed {
-    let request = headers
-        .iter()
-        .fold(client.get(path.to_owned()), |request, (name, value)| {
-            request.header(Header::new(
-                name.to_string(),
-                String::from_utf8_lossy(value).into_owned(),
-            ))
-        });
-    observe(request.dispatch())
-}
-
-fn observe(response: LocalResponse<'_>) -> Observed {
-    Observed {
-        status: response.status().code,
-        content_type: response.content_type().map(|c| c.to_string()),
-        body: response.into_bytes().unwrap_or_default(),
-    }
 }
 
 #[test]
@@ -70,11 +51,11 @@ fn guards_answer_every_case_of_the_table() {
 
 #[test]
 fn claims_reach_the_handler() {
-    #[get("/did")]
+    #[rocket::get("/did")]
     fn did(token: ApproovToken) -> String {
         token.0.did.unwrap_or_default()
     }
-    #[get("/bound-exp")]
+    #[rocket::get("/bound-exp")]
     fn bound_exp(token: BoundApproovToken) -> String {
         token.exp.to_string()
     }
@@ -109,7 +90,7 @@ fn binding_to_another_header() {
     impl BindingHeaderName for DeviceId {
         const NAME: &'static str = "x-device-id";
     }
-    #[get("/device")]
+    #[rocket::get("/device")]
     fn device(_token: BoundApproovToken<DeviceId>) -> &'static str {
         "ok"
     }
@@ -182,7 +163,7 @@ fn the_catcher_leaves_other_401s_alone() {
             Outcome::Error((Status::Unauthorized, ()))
         }
     }
-    #[get("/other")]
+    #[rocket::get("/other")]
     fn other(_auth: OtherAuth) -> &'static str {
         "never"
     }

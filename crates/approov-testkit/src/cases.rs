@@ -64,6 +64,16 @@ pub struct Case {
     pub expect: Expect,
 }
 
+impl Case {
+    /// The headers as `(name, raw value)` pairs, the shape the test clients take.
+    pub fn header_pairs(&self) -> Vec<(&str, &[u8])> {
+        self.headers
+            .iter()
+            .map(|(name, value)| (*name, value.as_slice()))
+            .collect()
+    }
+}
+
 /// The `Authorization` value bound tokens are bound to.
 const AUTHORIZATION: &str = "Bearer user-session-7f3a9c";
 

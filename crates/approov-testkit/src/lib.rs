@@ -1,12 +1,28 @@
 //! Shared test material for approov-rs: a fresh secret per test run, forged tokens,
-//! and [`cases`], the one table of requests every adapter and every example server is
-//! held to. Test-only: it mints tokens and is never published.
+//! [`cases`], the one table of requests every adapter and every example server is
+//! held to, and (behind one feature per framework) the few lines that send a request
+//! through that framework's own test client. Test-only: it mints tokens and is never
+//! published.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// A test helper fails the test it serves by panicking; it never runs in a server.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
+#[cfg(feature = "actix")]
+#[path = "client/actix.rs"]
+pub mod actix;
+#[cfg(feature = "axum")]
+#[path = "client/axum.rs"]
+pub mod axum;
 mod cases;
 mod forge;
 mod report;
+#[cfg(feature = "rocket")]
+#[path = "client/rocket.rs"]
+pub mod rocket;
+#[cfg(feature = "warp")]
+#[path = "client/warp.rs"]
+pub mod warp;
 
 pub use cases::{cases, Case, Expect, Route, HELLO_BODY, REJECTION_BODY};
 pub use forge::{forge, forge_raw, Alg, TestSecret};

@@ -1,13 +1,12 @@
 //! The warp adapter, driven in-process with `warp::test::request()` (and
-//! `warp::service` for repeated headers, which the test builder cannot send).
+//! `warp::service` for repeated headers, which the test builder cannot send: see
+//! `approov_testkit::warp`).
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-use approov_testkit::{cases, Case, Observed, Report, TestSecret, HELLO_BODY};
+use approov_testkit::warp::get as send;
+use approov_testkit::{cases, Report, TestSecret, HELLO_BODY};
 use approov_warp::{ApproovClaims, ApproovVerifier};
 use http::header::CONTENT_TYPE;
-use http::{HeaderName, HeaderValue, Request, Response};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
 use warp::filters::BoxedFilter;
 use warp::{Filter, Reply};
 
@@ -36,75 +35,17 @@ fn contract_routes(verifier: ApproovVerifier) -> BoxedFilter<(warp::reply::Respo
         .boxed()
 }
 
-fn observe(response: Response<warp::hyper::body::Bytes>) -> Observed {
-    Observed {
-        status: response.status().as_u16(),
-        content_type: response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        body: response.body().to_vec(),
-    }
-}
-
-async fn send<F>(routes: &F, path: &str, headers: &[(&str, &[u8])]) -> Observed
-where
-    F: Filter + Clone + Send + Sync + 'static,
-    F::Extract: Reply + Send,
-{
-    let repeated = headers.iter().enumerate().any(|(i, (name, _))| {
-        headers[..i]
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case(name))
-    });
-    if !repeated {
-        let request = headers
-            .iter()
-            .fold(warp::test::request().path(path), |r, (name, value)| {
-                r.header(
-                    HeaderName::from_bytes(name.as_bytes()).unwrap(),
-                    HeaderValue::from_bytes(value).unwrap(),
-                )
-            });
-        return observe(request.reply(routes).await);
-    }
-    let mut request = Request::get(path).body(String::new()).unwrap();
-    for (name, value) in headers {
-        request.headers_mut().append(
-            HeaderName::from_bytes(name.as_bytes()).unwrap(),
-            HeaderValue::from_bytes(value).unwrap(),
-        );
-    }
-    let response = warp::service(routes.clone())
-        .oneshot(request)
-        .await
-        .unwrap();
-    let (parts, body) = response.into_parts();
-    let body = body.collect().await.unwrap().to_bytes();
-    observe(Response::from_parts(parts, body))
-}
-
-async fn send_case<F>(routes: &F, case: &Case) -> Observed
-where
-    F: Filter + Clone + Send + Sync + 'static,
-    F::Extract: Reply + Send,
-{
-    let headers: Vec<(&str, &[u8])> = case
-        .headers
-        .iter()
-        .map(|(n, v)| (*n, v.as_slice()))
-        .collect();
-    send(routes, case.route.path(), &headers).await
-}
-
 #[tokio::test]
 async fn filters_answer_every_case_of_the_table() {
     let secret = TestSecret::new();
     let routes = contract_routes(secret.verifier());
     let mut report = Report::new("warp (filters)");
     for case in cases(&secret) {
-        report.record(&case, &send_case(&routes, &case).await, false);
+        report.record(
+            &case,
+            &send(&routes, case.route.path(), &case.header_pairs()).await,
+            false,
+        );
     }
     report.finish();
 }
