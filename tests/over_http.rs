@@ -1,6 +1,7 @@
 //! The four example servers as a user runs them: real binaries on 127.0.0.1, real
 //! HTTP, the shared table of cases, start-up with a bad secret, `.env`, `--demo`.
 //! Each test starts its servers on free ports and stops them.
+#![allow(clippy::panic)] // a test helper fails its test by panicking
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
