@@ -300,6 +300,7 @@ fn run_to_exit(package: &str, secret: Option<&str>, dir: &Path) -> Output {
         std::thread::sleep(Duration::from_millis(20));
     }
     let _ = child.kill();
+    let _ = child.wait();
     panic!("{package} with secret {secret:?} did not exit: it must refuse to start");
 }
 
