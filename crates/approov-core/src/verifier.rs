@@ -268,7 +268,17 @@ struct JoseHeader<'a> {
     crit: Option<serde::de::IgnoredAny>,
 }
 
+/// The JOSE headers HS256 tokens usually carry, `{"alg":"HS256","typ":"JWT"}` and
+/// `{"typ":"JWT","alg":"HS256"}`, base64url: known good without decoding them.
+const COMMON_HS256_HEADERS: [&str; 2] = [
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
+    "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9",
+];
+
 fn check_header(encoded: &str) -> Result<(), TokenRejection> {
+    if COMMON_HS256_HEADERS.contains(&encoded) {
+        return Ok(());
+    }
     let mut buf = [0u8; MAX_HEADER_LEN];
     let len = URL_SAFE_NO_PAD
         .decode_slice(encoded, &mut buf)
@@ -300,4 +310,31 @@ fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(u64::MAX, |d| d.as_secs()) // a clock before 1970 expires everything
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_common_headers_are_what_they_claim() {
+        let decoded: Vec<String> = COMMON_HS256_HEADERS
+            .iter()
+            .map(|h| {
+                String::from_utf8(URL_SAFE_NO_PAD.decode(h).unwrap_or_default()).unwrap_or_default()
+            })
+            .collect();
+        assert_eq!(
+            decoded,
+            [
+                r#"{"alg":"HS256","typ":"JWT"}"#,
+                r#"{"typ":"JWT","alg":"HS256"}"#
+            ]
+        );
+        // And the slow path agrees with the fast one.
+        for header in decoded {
+            let encoded = URL_SAFE_NO_PAD.encode(header.replace(':', " : "));
+            assert_eq!(check_header(&encoded), Ok(()));
+        }
+    }
 }

@@ -521,3 +521,42 @@ fn rejection_reasons_never_repeat_the_token() {
     let reason = verify(&token).expect_err("expired").to_string();
     assert!(!reason.contains(&token[..20]), "{reason}");
 }
+
+#[test]
+fn a_claim_twice_or_a_known_claim_of_the_wrong_type_is_rejected() {
+    let exp = now() + 300;
+    for payload in [
+        format!(r#"{{"exp":{exp},"exp":{exp}}}"#),
+        format!(r#"{{"exp":{exp},"pay":"a","pay":"b"}}"#),
+        format!(r#"{{"exp":{exp},"iss":"a","iss":"b"}}"#),
+        format!(r#"{{"exp":{exp},"did":5}}"#),
+        format!(r#"{{"exp":{exp},"pay":["x"]}}"#),
+    ] {
+        let token = forge_raw(
+            Alg::Hs256,
+            secret().bytes(),
+            hs256().to_string().as_bytes(),
+            payload.as_bytes(),
+        );
+        assert!(
+            matches!(verify(&token), Err(TokenRejection::InvalidClaims(_))),
+            "{payload}"
+        );
+    }
+}
+
+#[test]
+fn numeric_date_may_have_a_fraction_and_null_claims_are_absent() {
+    let exp = now() + 300;
+    let payload = format!(r#"{{"exp":{exp}.75,"pay":null,"did":"d"}}"#);
+    let token = forge_raw(
+        Alg::Hs256,
+        secret().bytes(),
+        hs256().to_string().as_bytes(),
+        payload.as_bytes(),
+    );
+    let claims = verify(&token).expect("valid");
+    assert_eq!(claims.exp as i64, exp);
+    assert_eq!(claims.pay, None);
+    assert_eq!(claims.did.as_deref(), Some("d"));
+}
