@@ -261,14 +261,28 @@ fn signature_bit_flipped() {
 
 #[test]
 fn signature_in_standard_alphabet_or_padded() {
-    let token = secret().token(300, None);
-    let (signing_input, signature) = token.rsplit_once('.').expect("three parts");
-    let raw = URL_SAFE_NO_PAD.decode(signature).expect("base64url");
-    let standard = format!("{signing_input}.{}", STANDARD.encode(raw));
+    // Mint until the signature has a character where the two alphabets differ.
+    let (token, signature) = std::iter::repeat_with(|| secret().token(300, None))
+        .map(|token| {
+            let signature = token.rsplit_once('.').expect("three parts").1.to_owned();
+            (token, signature)
+        })
+        .find(|(_, signature)| signature.contains(['-', '_']))
+        .expect("a signature with - or _");
+    let signing_input = token.strip_suffix(&signature).expect("suffix");
+    let raw = URL_SAFE_NO_PAD.decode(&signature).expect("base64url");
+    let padded = format!("{signing_input}{}", STANDARD.encode(&raw));
+    assert_eq!(verify(&padded), Err(TokenRejection::BadSignature));
+    let standard = format!(
+        "{signing_input}{}",
+        STANDARD.encode(&raw).trim_end_matches('=')
+    );
     assert!(matches!(
         verify(&standard),
         Err(TokenRejection::Malformed(_))
     ));
+    let url_padded = format!("{signing_input}{signature}=");
+    assert!(verify(&url_padded).is_err());
 }
 
 #[test]
