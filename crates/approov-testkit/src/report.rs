@@ -69,14 +69,15 @@ impl Report {
     pub fn record(&mut self, case: &Case, observed: &Observed, over_http: bool) {
         self.ran += 1;
         if let Err(failure) = case.check(observed, over_http) {
-            self.failures.push(failure);
+            self.failures.push(format!("[{}] {failure}", self.subject));
         }
     }
 
     /// Records a failure that is not about an answer (the request could not be sent).
     pub fn fail(&mut self, case: &Case, why: impl std::fmt::Display) {
         self.ran += 1;
-        self.failures.push(format!("{}: {why}", case.name));
+        self.failures
+            .push(format!("[{}] {}: {why}", self.subject, case.name));
     }
 
     /// Panics, listing every failed case under the subject's name, if any failed or
