@@ -6,7 +6,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
 use std::process::exit;
 
 use approov_core::{ApproovVerifier, TokenMinter};
@@ -67,19 +67,21 @@ impl Example {
 }
 
 fn address(default_port: u16) -> Result<SocketAddr, String> {
-    let host = match std::env::var("HOST") {
-        Ok(host) => host
-            .parse::<IpAddr>()
-            .map_err(|_| format!("HOST {host:?} is not an IP address"))?,
-        Err(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
-    };
     let port = match std::env::var("PORT") {
         Ok(port) => port
             .parse::<u16>()
             .map_err(|_| format!("PORT {port:?} is not a port number"))?,
         Err(_) => default_port,
     };
-    Ok(SocketAddr::new(host, port))
+    let Ok(host) = std::env::var("HOST") else {
+        return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
+    };
+    // An IP address, or a name such as `localhost`.
+    (host.as_str(), port)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .ok_or_else(|| format!("HOST {host:?} is not an IP address or a name that resolves"))
 }
 
 fn init_logging() {
