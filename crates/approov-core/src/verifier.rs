@@ -54,7 +54,7 @@ pub struct ApproovVerifier {
 
 #[derive(Clone)]
 struct Inner {
-    secret: Secret,
+    /// The secret, as the HMAC key. Never shown by `Debug`.
     key: DecodingKey,
     leeway: u64,
     token_header: String,
@@ -64,7 +64,7 @@ struct Inner {
 impl fmt::Debug for ApproovVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApproovVerifier")
-            .field("secret", &self.inner.secret)
+            .field("secret", &"[redacted]")
             .field("leeway_secs", &self.inner.leeway)
             .field("token_header", &self.inner.token_header)
             .field("token_prefix", &self.inner.token_prefix)
@@ -94,7 +94,6 @@ impl ApproovVerifier {
         let key = DecodingKey::from_secret(&secret.0);
         ApproovVerifier {
             inner: Arc::new(Inner {
-                secret,
                 key,
                 leeway: 0,
                 token_header: DEFAULT_TOKEN_HEADER.to_owned(),
