@@ -61,7 +61,7 @@ where
     type Rejection = ApproovRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        checked_claims(parts, state, None).map(ApproovToken)
+        checked_claims(parts, &ApproovVerifier::from_ref(state), None).map(ApproovToken)
     }
 }
 
@@ -82,7 +82,7 @@ where
         {
             return Ok(None);
         }
-        checked_claims(parts, state, None).map(|claims| Some(ApproovToken(claims)))
+        checked_claims(parts, &verifier, None).map(|claims| Some(ApproovToken(claims)))
     }
 }
 
@@ -145,7 +145,8 @@ where
     type Rejection = ApproovRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let claims = checked_claims(parts, state, Some(&H::binding_header()))?;
+        let verifier = ApproovVerifier::from_ref(state);
+        let claims = checked_claims(parts, &verifier, Some(&H::binding_header()))?;
         Ok(BoundApproovToken {
             claims,
             header: PhantomData,
@@ -154,14 +155,11 @@ where
 }
 
 /// The claims the layer left in the extensions, else a fresh check.
-fn checked_claims<S>(
+fn checked_claims(
     parts: &Parts,
-    state: &S,
+    verifier: &ApproovVerifier,
     binding: Option<&BindingHeader>,
-) -> Result<ApproovClaims, ApproovRejection>
-where
-    ApproovVerifier: FromRef<S>,
-{
+) -> Result<ApproovClaims, ApproovRejection> {
     let headers = |name: &str| {
         parts
             .headers
@@ -176,6 +174,6 @@ where
             }
             Ok(claims.clone())
         }
-        None => Ok(ApproovVerifier::from_ref(state).check_request(headers, binding)?),
+        None => Ok(verifier.check_request(headers, binding)?),
     }
 }

@@ -167,7 +167,8 @@ impl ApproovVerifier {
     }
 
     /// Checks the values a request has for the token header (there must be exactly one),
-    /// then verifies the token in it.
+    /// then verifies the token in it. Unlike [`check_request`](Self::check_request),
+    /// it does not log.
     pub fn verify_header_values<'h, I>(&self, values: I) -> Result<ApproovClaims, TokenRejection>
     where
         I: IntoIterator<Item = &'h [u8]>,
@@ -176,7 +177,7 @@ impl ApproovVerifier {
         self.verify(token)
     }
 
-    /// Verifies one bare token (no prefix) at the current time.
+    /// Verifies one bare token (no prefix) at the current time. It does not log.
     pub fn verify(&self, token: &str) -> Result<ApproovClaims, TokenRejection> {
         self.verify_at(token, unix_now())
     }
