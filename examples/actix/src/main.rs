@@ -11,6 +11,7 @@ async fn main() {
         Ok(server) => server,
         Err(e) => fail("example-actix", format!("cannot listen on {addr}: {e}")),
     };
+    let addr = server.addrs().first().copied().unwrap_or(addr);
     tracing::info!("example-actix listening on http://{addr}");
     if let Err(e) = server.run().await {
         fail("example-actix", e);

@@ -8,6 +8,7 @@ async fn main() {
         Ok(listener) => listener,
         Err(e) => fail("example-axum", format!("cannot listen on {addr}: {e}")),
     };
+    let addr = listener.local_addr().unwrap_or(addr);
     tracing::info!("example-axum listening on http://{addr}");
     if let Err(e) = axum::serve(listener, example_axum::app(verifier)).await {
         fail("example-axum", e);

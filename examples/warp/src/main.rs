@@ -8,6 +8,7 @@ async fn main() {
         Ok(listener) => listener,
         Err(e) => fail("example-warp", format!("cannot listen on {addr}: {e}")),
     };
+    let addr = listener.local_addr().unwrap_or(addr);
     tracing::info!("example-warp listening on http://{addr}");
     warp::serve(example_warp::routes(verifier))
         .incoming(listener)
