@@ -124,11 +124,13 @@ impl Secret {
 mod tests {
     use super::*;
 
+    /// A `.env` with `contents` in a directory of its own: tests run in parallel.
     fn dotenv_with(contents: &str) -> std::path::PathBuf {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
             "approov-core-{}-{}",
             std::process::id(),
-            contents.len()
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
         ));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(".env");
