@@ -1,4 +1,4 @@
-//! Token binding: a token's `pay` claim is the hash of another header's value.
+//! Token binding: a token's `pay` claim is the hash of other headers' values.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -9,20 +9,15 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::header::single_value;
-use crate::rejection::logged;
 use crate::{ApproovClaims, TokenRejection};
 
-/// The request header an Approov token is bound to, through its `pay` claim.
-///
-/// Binding ties a token to something only that request has, most often the
-/// `Authorization` header, so a token lifted from one user's request is useless with
-/// another user's credentials.
+/// One request header a token can be bound to, named case-insensitively.
 ///
 /// ```
 /// use approov_core::BindingHeader;
 ///
-/// assert_eq!(BindingHeader::default().name(), "authorization");
-/// assert_eq!(BindingHeader::new("X-Device-Id").name(), "x-device-id");
+/// assert_eq!(BindingHeader::AUTHORIZATION.name(), "authorization");
+/// assert_eq!(BindingHeader::new("SessionId").name(), "sessionid");
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct BindingHeader(Cow<'static, str>);
@@ -31,7 +26,7 @@ impl BindingHeader {
     /// The `Authorization` header, the usual binding.
     pub const AUTHORIZATION: BindingHeader = BindingHeader(Cow::Borrowed("authorization"));
 
-    /// Binds to the header `name` (matched case-insensitively, stored lower-case).
+    /// The header `name` (matched case-insensitively, stored lower-case).
     pub fn new(name: impl Into<Cow<'static, str>>) -> Self {
         let name = name.into();
         if name.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -45,54 +40,17 @@ impl BindingHeader {
     pub fn name(&self) -> &str {
         &self.0
     }
+}
 
-    /// Checks that `claims` bind the token to this header's value in the request, as
-    /// [`ApproovClaims::check_binding`] does, and logs a rejection at `info`.
-    /// `headers` returns every value the request has for a header name.
-    pub fn check<'h, F, I>(&self, claims: &ApproovClaims, headers: F) -> Result<(), TokenRejection>
-    where
-        F: FnOnce(&str) -> I,
-        I: IntoIterator<Item = &'h [u8]>,
-    {
-        logged(claims.check_binding(headers(self.name())))
+impl fmt::Debug for BindingHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("BindingHeader").field(&self.name()).finish()
     }
 }
 
-/// A header to bind tokens to, named by a type: for adapters whose binding is chosen
-/// at compile time (a bound extractor or request guard's type parameter).
-///
-/// ```
-/// use approov_core::BindingHeaderName;
-///
-/// /// Bind tokens to the `X-Device-Id` header.
-/// struct DeviceId;
-/// impl BindingHeaderName for DeviceId {
-///     const NAME: &'static str = "x-device-id";
-/// }
-/// assert_eq!(DeviceId::binding_header().name(), "x-device-id");
-/// ```
-pub trait BindingHeaderName: Send + Sync + 'static {
-    /// The header's name.
-    const NAME: &'static str;
-
-    /// The header as a [`BindingHeader`].
-    fn binding_header() -> BindingHeader {
-        BindingHeader::new(Self::NAME)
-    }
-}
-
-/// Binds tokens to the `Authorization` header: the default binding.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Authorization;
-
-impl BindingHeaderName for Authorization {
-    const NAME: &'static str = "authorization";
-}
-
-impl Default for BindingHeader {
-    /// `Authorization`.
-    fn default() -> Self {
-        Self::AUTHORIZATION
+impl fmt::Display for BindingHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -102,62 +60,182 @@ impl From<&'static str> for BindingHeader {
     }
 }
 
-impl fmt::Debug for BindingHeader {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("BindingHeader").field(&self.name()).finish()
-    }
-}
-
-/// The `pay` claim a token bound to `header_value` carries: standard, padded base64
-/// of the SHA-256 of the value's bytes.
+/// What a bound route binds its tokens to: one or more request headers, in order.
+///
+/// The token's `pay` claim must be base64(SHA-256(the headers' values concatenated in
+/// this order, with no separator)), as the Approov quickstarts compute it. Each header
+/// must appear exactly once and not be empty. Binding to one header is the
+/// one-element case.
 ///
 /// ```
-/// assert_eq!(
-///     approov_core::binding_claim(b"Bearer abc"),
-///     "w1Xc6WwWEogNEZQP/dkBTThsJT4MNlKmzQanIm970rY="
-/// );
+/// use approov_core::{Binding, BindingHeader};
+///
+/// let single = Binding::from(BindingHeader::AUTHORIZATION);
+/// let double = Binding::from([BindingHeader::AUTHORIZATION, BindingHeader::new("SessionId")]);
+/// assert_eq!(double.headers().len(), 2);
+/// assert_eq!(single, Binding::from("Authorization"));
 /// ```
-pub fn binding_claim(header_value: &[u8]) -> String {
-    STANDARD.encode(Sha256::digest(header_value))
-}
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Binding(Cow<'static, [BindingHeader]>);
 
-impl ApproovClaims {
-    /// Checks that this token's `pay` claim binds it to the request's `header_values`
-    /// (every value the request has for the bound header, in the raw bytes the client
-    /// sent). The comparison runs in constant time.
+impl Binding {
+    /// Binds to `headers`, in this order. A binding to no header at all fails
+    /// closed: it rejects every token ([`TokenRejection::BindingMismatch`]).
+    pub fn new(headers: impl Into<Vec<BindingHeader>>) -> Self {
+        Binding(Cow::Owned(headers.into()))
+    }
+
+    /// The headers, in the order their values are hashed.
+    pub fn headers(&self) -> &[BindingHeader] {
+        &self.0
+    }
+
+    /// Checks that `claims` bind the token to this request: `pay` is the hash of the
+    /// bound headers' values. `headers` returns every value the request has for a
+    /// header name (lower case), as raw bytes. The comparison runs in constant time.
     ///
     /// ```
-    /// # use approov_core::{ApproovClaims, TokenRejection};
+    /// # use approov_core::{ApproovClaims, Binding, BindingHeader, TokenRejection};
     /// # let claims: ApproovClaims = serde_json::from_str(
     /// #     r#"{"exp":1,"pay":"w1Xc6WwWEogNEZQP/dkBTThsJT4MNlKmzQanIm970rY="}"#).unwrap();
-    /// assert_eq!(claims.check_binding([b"Bearer abc".as_slice()]), Ok(()));
+    /// let binding = Binding::from(BindingHeader::AUTHORIZATION);
+    /// let request = |value: &'static [u8]| move |_: &str| [value];
+    /// assert_eq!(binding.check(&claims, request(b"Bearer abc")), Ok(()));
     /// assert_eq!(
-    ///     claims.check_binding([b"Bearer xyz".as_slice()]),
+    ///     binding.check(&claims, request(b"Bearer xyz")),
     ///     Err(TokenRejection::BindingMismatch)
     /// );
-    /// assert_eq!(claims.check_binding([]), Err(TokenRejection::BindingHeaderMissing));
     /// ```
-    pub fn check_binding<'h, I>(&self, header_values: I) -> Result<(), TokenRejection>
+    pub fn check<'h, F, I>(&self, claims: &ApproovClaims, headers: F) -> Result<(), TokenRejection>
     where
+        F: Fn(&str) -> I,
         I: IntoIterator<Item = &'h [u8]>,
     {
-        let value = single_value(
-            header_values,
-            TokenRejection::BindingHeaderMissing,
-            TokenRejection::BindingHeaderDuplicate,
-        )?;
-        if value.is_empty() {
-            return Err(TokenRejection::BindingHeaderMissing);
+        if self.headers().is_empty() {
+            return Err(TokenRejection::BindingMismatch);
         }
-        let pay = self
+        let mut hasher = Sha256::new();
+        for header in self.headers() {
+            let value = single_value(
+                headers(header.name()),
+                || TokenRejection::BindingHeaderMissing {
+                    header: header.clone(),
+                },
+                || TokenRejection::BindingHeaderDuplicate {
+                    header: header.clone(),
+                },
+            )?;
+            if value.is_empty() {
+                return Err(TokenRejection::BindingHeaderMissing {
+                    header: header.clone(),
+                });
+            }
+            hasher.update(value);
+        }
+        let pay = claims
             .pay
             .as_deref()
             .ok_or(TokenRejection::BindingClaimMissing)?;
-        let expected = binding_claim(value);
-        if bool::from(expected.as_bytes().ct_eq(pay.as_bytes())) {
+        let mut expected = [0u8; 44];
+        // 32 bytes of SHA-256 are always 44 characters of padded base64.
+        let len = STANDARD
+            .encode_slice(hasher.finalize(), &mut expected)
+            .map_err(|_| TokenRejection::BindingMismatch)?;
+        if bool::from(expected[..len].ct_eq(pay.as_bytes())) {
             Ok(())
         } else {
             Err(TokenRejection::BindingMismatch)
         }
     }
+}
+
+impl fmt::Debug for Binding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.headers().iter().map(BindingHeader::name))
+            .finish()
+    }
+}
+
+impl From<BindingHeader> for Binding {
+    fn from(header: BindingHeader) -> Self {
+        Binding(Cow::Owned(vec![header]))
+    }
+}
+
+impl From<&'static str> for Binding {
+    fn from(name: &'static str) -> Self {
+        Binding::from(BindingHeader::new(name))
+    }
+}
+
+impl<const N: usize> From<[BindingHeader; N]> for Binding {
+    fn from(headers: [BindingHeader; N]) -> Self {
+        Binding::new(headers)
+    }
+}
+
+impl From<Vec<BindingHeader>> for Binding {
+    fn from(headers: Vec<BindingHeader>) -> Self {
+        Binding::new(headers)
+    }
+}
+
+/// The headers a token is bound to, named by a type: the binding of a bound
+/// extractor, request guard or filter chosen at compile time.
+///
+/// [`AuthorizationBinding`] is the usual one; define your own for other headers:
+///
+/// ```
+/// use approov_core::BindingHeaders;
+///
+/// /// Bound to `Authorization` then `SessionId`, as the Approov quickstarts' double binding.
+/// struct AuthorizationAndSession;
+/// impl BindingHeaders for AuthorizationAndSession {
+///     const HEADERS: &'static [&'static str] = &["authorization", "sessionid"];
+/// }
+/// assert_eq!(AuthorizationAndSession::binding().headers().len(), 2);
+/// ```
+pub trait BindingHeaders: Send + Sync + 'static {
+    /// The headers' names, in the order their values are hashed.
+    const HEADERS: &'static [&'static str];
+
+    /// The headers as a [`Binding`].
+    fn binding() -> Binding {
+        Binding::new(
+            Self::HEADERS
+                .iter()
+                .map(|name| BindingHeader::new(*name))
+                .collect::<Vec<_>>(),
+        )
+    }
+}
+
+/// Binds tokens to the `Authorization` header: the default binding.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AuthorizationBinding;
+
+impl BindingHeaders for AuthorizationBinding {
+    const HEADERS: &'static [&'static str] = &["authorization"];
+}
+
+/// The `pay` claim of a token bound to these header values: standard, padded base64
+/// of the SHA-256 of the values concatenated in order, with no separator.
+///
+/// ```
+/// use approov_core::binding_claim;
+///
+/// assert_eq!(binding_claim([b"Bearer abc".as_slice()]), "w1Xc6WwWEogNEZQP/dkBTThsJT4MNlKmzQanIm970rY=");
+/// // Double binding hashes the concatenation.
+/// assert_eq!(
+///     binding_claim([b"Bearer ".as_slice(), b"abc"]),
+///     binding_claim([b"Bearer abc".as_slice()]),
+/// );
+/// ```
+pub fn binding_claim<'v>(header_values: impl IntoIterator<Item = &'v [u8]>) -> String {
+    let mut hasher = Sha256::new();
+    for value in header_values {
+        hasher.update(value);
+    }
+    STANDARD.encode(hasher.finalize())
 }

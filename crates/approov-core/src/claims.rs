@@ -3,23 +3,29 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, MapAccess, Visitor};
+use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+use crate::TokenRejection;
+
 /// The claims of a verified Approov token, handed to the request handler.
 ///
-/// `exp` is always there (a token without it is rejected); the Approov claims are
-/// typed; every other claim (`iss`, `aud`, `sub`, `iat`, `ipk`, ...) is kept as JSON in
-/// [`other`](Self::other).
+/// `exp` is always there (a token without it is rejected) and `nbf`, when present, has
+/// been checked. The Approov claims (`ip`, `did`, `arc`, `pay`, `ipk`) are typed when
+/// they are strings; a claim of another JSON type never fails a validly signed token,
+/// it is kept as JSON in [`other`](Self::other) with every other claim (`iss`, `aud`,
+/// `sub`, `iat`, ...). `iat` is not checked: a server clock a little behind Approov's
+/// would turn a fresh token's `iat` into false rejections.
 ///
 /// ```
 /// # fn main() -> Result<(), serde_json::Error> {
 /// let claims: approov_core::ApproovClaims = serde_json::from_str(
-///     r#"{"exp":1999999999,"did":"device-1","iss":"approov.io"}"#,
+///     r#"{"exp":1999999999,"did":"device-1","iss":"approov.io","ip":5}"#,
 /// )?;
 /// assert_eq!(claims.did.as_deref(), Some("device-1"));
 /// assert_eq!(claims.other["iss"], "approov.io");
+/// assert_eq!((claims.ip, &claims.other["ip"]), (None, &serde_json::json!(5)));
 /// # Ok(())
 /// # }
 /// ```
@@ -28,92 +34,305 @@ use serde_json::{Map, Value};
 pub struct ApproovClaims {
     /// Expiry, in seconds since the Unix epoch.
     pub exp: u64,
+    /// Not before, in seconds since the Unix epoch, when the token has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
     /// The IP address of the app when it fetched the token.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
     /// The device ID Approov gave the app's device.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub did: Option<String>,
     /// The annotation (attestation response code).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub arc: Option<String>,
-    /// The token binding: base64 of the SHA-256 of the bound header's value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The token binding: base64 of the SHA-256 of the bound headers' values.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pay: Option<String>,
-    /// Every other claim the token carries.
+    /// The installation public key (base64 of a DER SubjectPublicKeyInfo), for
+    /// message signing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ipk: Option<String>,
+    /// Every other claim the token carries, and a typed claim that is not a string.
     #[serde(flatten)]
     pub other: Map<String, Value>,
 }
 
-// Written out rather than derived: `#[serde(flatten)]` first buffers every claim into
-// an intermediate tree, and this runs on every request.
 impl<'de> Deserialize<'de> for ApproovClaims {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(ClaimsVisitor)
+        deserializer
+            .deserialize_map(ClaimsVisitor)?
+            .map_err(|rejection| de::Error::custom(rejection.to_string()))
     }
 }
 
+/// Parses a verified token's payload: the rejection says what is wrong with it.
+pub(crate) fn parse_claims(json: &[u8]) -> Result<ApproovClaims, TokenRejection> {
+    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    let claims = match deserializer.deserialize_map(ClaimsVisitor) {
+        Ok(claims) => claims?,
+        Err(e) if e.is_data() => return Err(TokenRejection::InvalidClaims("not a JSON object")),
+        Err(_) => return Err(TokenRejection::InvalidClaims("payload is not JSON")),
+    };
+    deserializer
+        .end()
+        .map_err(|_| TokenRejection::InvalidClaims("payload is not JSON"))?;
+    Ok(claims)
+}
+
+// Written out rather than derived: `#[serde(flatten)]` first buffers every claim into
+// an intermediate tree, and this runs on every request. It returns the claims' own
+// problems as a rejection beside JSON syntax errors.
 struct ClaimsVisitor;
 
 impl<'de> Visitor<'de> for ClaimsVisitor {
-    type Value = ApproovClaims;
+    type Value = Result<ApproovClaims, TokenRejection>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object of claims with a numeric exp")
+        f.write_str("a JSON object of claims")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ApproovClaims, A::Error> {
-        let mut exp = None;
-        let (mut ip, mut did, mut arc, mut pay) = (None, None, None, None);
-        let mut other = Map::new();
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut claims = Claims::default();
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            let slot = match &*key {
-                "exp" => {
-                    if exp.is_some() {
-                        return Err(de::Error::duplicate_field("exp"));
-                    }
-                    exp = Some(map.next_value::<NumericDate>()?.0);
-                    continue;
+            let accepted = match &*key {
+                "exp" => claims.exp.set(map.next_value::<NumericDate>()?, "exp"),
+                "nbf" => claims.nbf.set(map.next_value::<NumericDate>()?, "nbf"),
+                "ip" | "did" | "arc" | "pay" | "ipk" => {
+                    let value = map.next_value::<Value>()?;
+                    claims.typed(key, value)
                 }
-                "ip" => &mut ip,
-                "did" => &mut did,
-                "arc" => &mut arc,
-                "pay" => &mut pay,
                 _ => {
                     let value = map.next_value::<Value>()?;
-                    if other.insert(key.into_owned(), value).is_some() {
-                        return Err(de::Error::custom("a claim appears twice"));
-                    }
-                    continue;
+                    claims.other(key.into_owned(), value)
                 }
             };
-            if slot.is_some() {
-                return Err(de::Error::custom("a claim appears twice"));
+            if let Err(rejection) = accepted {
+                // The rest of the object must still be read for the JSON to end well.
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                return Ok(Err(rejection));
             }
-            *slot = map.next_value::<Option<String>>()?;
         }
-        Ok(ApproovClaims {
-            exp: exp.ok_or_else(|| de::Error::missing_field("exp"))?,
+        let Claims {
+            exp: Slot(exp),
+            nbf: Slot(nbf),
             ip,
             did,
             arc,
             pay,
+            ipk,
             other,
-        })
+        } = claims;
+        let Some(exp) = exp else {
+            return Ok(Err(TokenRejection::MissingExpiry));
+        };
+        Ok(Ok(ApproovClaims {
+            exp,
+            nbf,
+            ip,
+            did,
+            arc,
+            pay,
+            ipk,
+            other,
+        }))
     }
 }
 
-/// A JWT NumericDate: a non-negative JSON number of seconds. A fraction is dropped.
-struct NumericDate(u64);
+const TWICE: TokenRejection = TokenRejection::InvalidClaims("a claim appears twice");
+
+/// The claims as they are read.
+#[derive(Default)]
+struct Claims {
+    exp: Slot,
+    nbf: Slot,
+    ip: Option<String>,
+    did: Option<String>,
+    arc: Option<String>,
+    pay: Option<String>,
+    ipk: Option<String>,
+    other: Map<String, Value>,
+}
+
+/// A NumericDate claim, read at most once.
+#[derive(Default)]
+struct Slot(Option<u64>);
+
+impl Slot {
+    fn set(&mut self, date: NumericDate, name: &str) -> Result<(), TokenRejection> {
+        if self.0.is_some() {
+            return Err(TWICE);
+        }
+        let Some(seconds) = date.0 else {
+            return Err(TokenRejection::InvalidClaims(if name == "exp" {
+                "exp is not a NumericDate"
+            } else {
+                "nbf is not a NumericDate"
+            }));
+        };
+        self.0 = Some(seconds);
+        Ok(())
+    }
+}
+
+impl Claims {
+    /// A claim typed when it is a string; of another JSON type, kept untyped: never a
+    /// reason to refuse the token.
+    fn typed(&mut self, key: Cow<'_, str>, value: Value) -> Result<(), TokenRejection> {
+        let slot = match &*key {
+            "ip" => &mut self.ip,
+            "did" => &mut self.did,
+            "arc" => &mut self.arc,
+            "pay" => &mut self.pay,
+            _ => &mut self.ipk,
+        };
+        if slot.is_some() || self.other.contains_key(&*key) {
+            return Err(TWICE);
+        }
+        match value {
+            Value::String(text) => *slot = Some(text),
+            Value::Null => {}
+            value => {
+                self.other.insert(key.into_owned(), value);
+            }
+        }
+        Ok(())
+    }
+
+    fn other(&mut self, key: String, value: Value) -> Result<(), TokenRejection> {
+        match self.other.insert(key, value) {
+            Some(_) => Err(TWICE),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A JWT NumericDate (a non-negative JSON number of seconds; a fraction is dropped),
+/// or `None` for any other JSON value.
+struct NumericDate(Option<u64>);
 
 impl<'de> Deserialize<'de> for NumericDate {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let seconds = f64::deserialize(deserializer)?;
-        if seconds.is_finite() && seconds >= 0.0 && seconds < u64::MAX as f64 {
-            // Truncation is the intended rounding for a NumericDate.
-            Ok(NumericDate(seconds as u64))
-        } else {
-            Err(de::Error::custom("exp is not a non-negative number"))
+        deserializer.deserialize_any(NumericDateVisitor)
+    }
+}
+
+struct NumericDateVisitor;
+
+impl<'de> Visitor<'de> for NumericDateVisitor {
+    type Value = NumericDate;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<NumericDate, E> {
+        Ok(NumericDate(Some(v)))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<NumericDate, E> {
+        Ok(NumericDate(u64::try_from(v).ok()))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<NumericDate, E> {
+        // Truncation is the intended rounding for a NumericDate.
+        let valid = v.is_finite() && v >= 0.0 && v < u64::MAX as f64;
+        Ok(NumericDate(valid.then_some(v as u64)))
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<NumericDate, E> {
+        Ok(NumericDate(None))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<NumericDate, E> {
+        Ok(NumericDate(None))
+    }
+
+    fn visit_unit<E>(self) -> Result<NumericDate, E> {
+        Ok(NumericDate(None))
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<NumericDate, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(NumericDate(None))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NumericDate, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(NumericDate(None))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(json: &str) -> Result<ApproovClaims, TokenRejection> {
+        parse_claims(json.as_bytes())
+    }
+
+    #[test]
+    fn exp_and_nbf_must_be_numeric_dates() {
+        assert_eq!(parsed(r#"{"did":"d"}"#), Err(TokenRejection::MissingExpiry));
+        for bad in [r#""5""#, "-1", "null", "true", "[5]", r#"{"a":1}"#, "1e300"] {
+            assert!(
+                matches!(
+                    parsed(&format!(r#"{{"exp":{bad}}}"#)),
+                    Err(TokenRejection::InvalidClaims(_))
+                ),
+                "exp {bad}"
+            );
+            assert!(
+                matches!(
+                    parsed(&format!(r#"{{"exp":5,"nbf":{bad}}}"#)),
+                    Err(TokenRejection::InvalidClaims(_))
+                ),
+                "nbf {bad}"
+            );
+        }
+        let claims = parsed(r#"{"exp":5.9,"nbf":3}"#).map(|c| (c.exp, c.nbf));
+        assert_eq!(claims, Ok((5, Some(3))));
+    }
+
+    #[test]
+    fn typed_claims_of_another_type_are_kept_as_json() {
+        let claims = parsed(r#"{"exp":5,"did":5,"ip":["x"],"arc":{"a":1},"pay":true,"ipk":"k"}"#);
+        let claims = claims.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((claims.did, claims.ip, claims.pay), (None, None, None));
+        assert_eq!(claims.ipk.as_deref(), Some("k"));
+        assert_eq!(claims.other["did"], 5);
+        assert_eq!(claims.other["arc"]["a"], 1);
+    }
+
+    #[test]
+    fn a_claim_twice_is_rejected() {
+        for json in [
+            r#"{"exp":5,"exp":6}"#,
+            r#"{"exp":5,"did":"a","did":"b"}"#,
+            r#"{"exp":5,"did":1,"did":"b"}"#,
+            r#"{"exp":5,"iss":"a","iss":"b"}"#,
+        ] {
+            assert_eq!(
+                parsed(json),
+                Err(TokenRejection::InvalidClaims("a claim appears twice")),
+                "{json}"
+            );
+        }
+    }
+
+    #[test]
+    fn not_an_object_or_not_json() {
+        for json in ["[]", "5", r#""exp""#] {
+            assert_eq!(
+                parsed(json),
+                Err(TokenRejection::InvalidClaims("not a JSON object"))
+            );
+        }
+        for json in ["exp=1", r#"{"exp":5"#, r#"{"exp":5} x"#] {
+            assert_eq!(
+                parsed(json),
+                Err(TokenRejection::InvalidClaims("payload is not JSON"))
+            );
         }
     }
 }

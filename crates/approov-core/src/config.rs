@@ -1,123 +1,351 @@
-//! Where the secret comes from, and what is wrong when it cannot be had.
+//! Where the secret and the mode come from, and what is wrong when they cannot be had.
 
-use base64::engine::general_purpose::STANDARD;
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+
+use base64::alphabet;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
 use thiserror::Error;
 
-/// The environment variable that holds the Approov secret, in standard base64.
-pub const SECRET_ENV_VAR: &str = "APPROOV_BASE64_SECRET";
+/// The environment variable that holds the Approov secret in standard base64, as
+/// `approov secret -get base64` prints it.
+pub const BASE64_SECRET_VAR: &str = "APPROOV_BASE64_SECRET";
 
-/// Why the verifier could not be configured. Every message names the variable.
+/// The environment variable that holds the Approov secret in base64url, padded or
+/// not, as `approov secret -get base64url` prints it.
+pub const BASE64URL_SECRET_VAR: &str = "APPROOV_BASE64URL_SECRET";
+
+/// The environment variable that selects the [`Mode`]: `enforce` (the default) or
+/// `monitor`.
+pub const MODE_VAR: &str = "APPROOV_MODE";
+
+/// Secrets shorter than this (256 bits, RFC 7518's minimum for HS256) are accepted
+/// with a loud warning at start-up. Approov's own secrets are longer.
+pub const MIN_SECRET_LEN: usize = 32;
+
+/// How a secret is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SecretEncoding {
+    /// Standard base64 (`+` and `/`), as `approov secret -get base64` prints it.
+    Base64,
+    /// base64url (`-` and `_`), padded or not, as `approov secret -get base64url`
+    /// prints it.
+    Base64Url,
+}
+
+impl SecretEncoding {
+    fn describe(self) -> &'static str {
+        match self {
+            SecretEncoding::Base64 => "standard base64",
+            SecretEncoding::Base64Url => "base64url",
+        }
+    }
+
+    /// The variable `from_env` reads for this encoding.
+    fn var(self) -> &'static str {
+        match self {
+            SecretEncoding::Base64 => BASE64_SECRET_VAR,
+            SecretEncoding::Base64Url => BASE64URL_SECRET_VAR,
+        }
+    }
+
+    fn command(self) -> &'static str {
+        match self {
+            SecretEncoding::Base64 => "approov secret -get base64",
+            SecretEncoding::Base64Url => "approov secret -get base64url",
+        }
+    }
+
+    fn engine(self) -> GeneralPurpose {
+        let config = GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(false);
+        match self {
+            SecretEncoding::Base64 => GeneralPurpose::new(&alphabet::STANDARD, config),
+            SecretEncoding::Base64Url => GeneralPurpose::new(&alphabet::URL_SAFE, config),
+        }
+    }
+}
+
+/// Whether failed checks refuse the request or only log.
+///
+/// ```
+/// use approov_core::Mode;
+///
+/// assert_eq!("monitor".parse::<Mode>().ok(), Some(Mode::Monitor));
+/// assert_eq!(Mode::default(), Mode::Enforce);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Mode {
+    /// A request that fails the check is answered 401 `{}` (the default).
+    #[default]
+    Enforce,
+    /// Every request goes on to the handler as if the route were unprotected; each
+    /// failure is logged at `warn` with its code, and the handler can still ask
+    /// whether the request passed. For rolling the check out on a live API before
+    /// every installed app sends tokens.
+    Monitor,
+}
+
+impl std::str::FromStr for Mode {
+    type Err = ConfigError;
+
+    /// `enforce` or `monitor`, ASCII case-insensitively, surrounding white space ignored.
+    fn from_str(value: &str) -> Result<Self, ConfigError> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "enforce" => Ok(Mode::Enforce),
+            "monitor" => Ok(Mode::Monitor),
+            _ => Err(ConfigError::InvalidMode {
+                value: value.to_owned(),
+            }),
+        }
+    }
+}
+
+/// Why the verifier could not be configured. Every message names where the bad value
+/// came from and says what to do; `Debug` reads the same as `Display`, so
+/// `fn main() -> Result<(), ConfigError>` prints a useful line.
 ///
 /// ```
 /// let err = approov_core::ApproovVerifier::from_base64_secret("").unwrap_err();
 /// assert_eq!(
 ///     err.to_string(),
-///     "APPROOV_BASE64_SECRET is empty: set it to the secret from `approov secret -get base64`"
+///     "the secret given to from_base64_secret is empty: use the secret from `approov secret -get base64`"
 /// );
 /// ```
-#[derive(Debug, Error)]
+#[derive(Error)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// The variable is in neither the environment nor `.env`.
-    #[error("{var} is not set: set it in the environment or in a .env file to the secret from `approov secret -get base64`")]
+    /// No secret variable is set, in the environment or in `.env`.
+    #[error(
+        "no Approov secret: set {BASE64URL_SECRET_VAR} to the output of `approov secret -get base64url`, \
+         or {BASE64_SECRET_VAR} to the output of `approov secret -get base64`, \
+         in the environment or in a .env file"
+    )]
+    NoSecret,
+    /// A variable the caller asked for is set in neither the environment nor `.env`.
+    #[error("{var} is not set: set it in the environment or in a .env file")]
     Missing {
         /// The variable's name.
         var: String,
     },
-    /// The variable is set but empty (or only white space).
-    #[error("{var} is empty: set it to the secret from `approov secret -get base64`")]
+    /// The secret is empty (or only white space).
+    #[error("{origin} is empty: use the secret from `{command}`")]
     Empty {
-        /// The variable's name.
-        var: String,
+        /// Where the value came from: a variable's name, or the call that was given it.
+        origin: String,
+        /// The Approov CLI command that prints the secret in the expected encoding.
+        command: &'static str,
     },
-    /// The variable is not valid standard base64.
-    #[error("{var} is not valid standard base64: {source}")]
+    /// The secret is written in the other encoding: the error says which variable
+    /// takes it.
+    #[error("{origin} holds a {found} value, not {expected}: put it in {use_var} instead")]
+    WrongEncoding {
+        /// Where the value came from.
+        origin: String,
+        /// The encoding found.
+        found: &'static str,
+        /// The encoding expected here.
+        expected: &'static str,
+        /// The variable that takes the value as it is.
+        use_var: &'static str,
+    },
+    /// The secret does not decode.
+    #[error("{origin} is not valid {encoding}: {source}")]
     NotBase64 {
-        /// The variable's name.
-        var: String,
+        /// Where the value came from.
+        origin: String,
+        /// The encoding expected.
+        encoding: &'static str,
         /// What the decoder found.
         source: base64::DecodeError,
     },
-    /// The variable holds bytes that are not UTF-8.
+    /// Both secret variables are set, to different secrets.
+    #[error(
+        "{BASE64_SECRET_VAR} and {BASE64URL_SECRET_VAR} are both set but hold different secrets: \
+         set only one of them, or both to the same secret"
+    )]
+    SecretsDiffer,
+    /// A variable holds bytes that are not UTF-8.
     #[error("{var} is not valid text")]
     NotUnicode {
         /// The variable's name.
         var: String,
     },
     /// A `.env` file exists but could not be read.
-    #[error("{var} could not be read from the .env file: {source}")]
+    #[error("{} could not be read: {reason}", path.display())]
     DotEnv {
-        /// The variable's name.
-        var: String,
-        /// What went wrong reading the file.
-        source: dotenvy::Error,
+        /// The file.
+        path: std::path::PathBuf,
+        /// What went wrong reading it.
+        reason: String,
+    },
+    /// `APPROOV_MODE` is neither `enforce` nor `monitor`.
+    #[error("{MODE_VAR} is {value:?}: set it to `enforce` (the default) or `monitor`")]
+    InvalidMode {
+        /// The value found.
+        value: String,
     },
 }
 
+impl fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
 /// The HMAC secret, decoded. Its `Debug` never shows the bytes.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) struct Secret(pub(crate) Vec<u8>);
 
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret([redacted])")
     }
 }
 
 impl Secret {
-    /// Decodes a standard-base64 secret; `var` names where it came from, for errors.
-    /// Surrounding white space (a pasted newline) is ignored.
-    pub(crate) fn from_base64(value: &str, var: &str) -> Result<Self, ConfigError> {
+    /// Decodes a secret written in `encoding`; `origin` names where it came from, for
+    /// errors. Surrounding white space (a pasted newline) is ignored.
+    pub(crate) fn decode(
+        value: &str,
+        encoding: SecretEncoding,
+        origin: &str,
+    ) -> Result<Self, ConfigError> {
         let value = value.trim();
         if value.is_empty() {
-            return Err(ConfigError::Empty { var: var.into() });
+            return Err(ConfigError::Empty {
+                origin: origin.into(),
+                command: encoding.command(),
+            });
         }
-        STANDARD
+        let (ours, theirs) = match encoding {
+            SecretEncoding::Base64 => ([b'+', b'/'], [b'-', b'_']),
+            SecretEncoding::Base64Url => ([b'-', b'_'], [b'+', b'/']),
+        };
+        let has = |set: [u8; 2]| value.bytes().any(|b| set.contains(&b));
+        if has(theirs) && !has(ours) {
+            let other = match encoding {
+                SecretEncoding::Base64 => SecretEncoding::Base64Url,
+                SecretEncoding::Base64Url => SecretEncoding::Base64,
+            };
+            if other.engine().decode(value).is_ok() {
+                return Err(ConfigError::WrongEncoding {
+                    origin: origin.into(),
+                    found: other.describe(),
+                    expected: encoding.describe(),
+                    use_var: other.var(),
+                });
+            }
+        }
+        encoding
+            .engine()
             .decode(value)
             .map(Secret)
             .map_err(|source| ConfigError::NotBase64 {
-                var: var.into(),
+                origin: origin.into(),
+                encoding: encoding.describe(),
                 source,
             })
     }
 
-    /// Reads `var` from the process environment, else from `./.env`.
-    /// The process environment wins; the `.env` file is read, never loaded into the
-    /// environment.
-    pub(crate) fn from_env(var: &str) -> Result<Self, ConfigError> {
-        Self::from_env_or_file(var, std::path::Path::new(".env"))
+    /// The secret from `APPROOV_BASE64_SECRET` and/or `APPROOV_BASE64URL_SECRET`.
+    pub(crate) fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let mut found = None::<Secret>;
+        for encoding in [SecretEncoding::Base64, SecretEncoding::Base64Url] {
+            let var = encoding.var();
+            let Some(value) = env.get(var)? else { continue };
+            let secret = Secret::decode(&value, encoding, var)?;
+            match &found {
+                Some(first) if *first != secret => return Err(ConfigError::SecretsDiffer),
+                _ => found = Some(secret),
+            }
+        }
+        found.ok_or(ConfigError::NoSecret)
     }
 
-    fn from_env_or_file(var: &str, dotenv: &std::path::Path) -> Result<Self, ConfigError> {
+    /// The secret from `var`, written in `encoding`.
+    pub(crate) fn from_env_var(
+        env: &Env,
+        var: &str,
+        encoding: SecretEncoding,
+    ) -> Result<Self, ConfigError> {
+        match env.get(var)? {
+            Some(value) => Secret::decode(&value, encoding, var),
+            None => Err(ConfigError::Missing { var: var.into() }),
+        }
+    }
+
+    /// Warns, loudly, about a secret too short for HS256.
+    pub(crate) fn warn_if_short(&self) {
+        if self.0.len() < MIN_SECRET_LEN {
+            tracing::warn!(
+                bytes = self.0.len(),
+                "the Approov secret is shorter than {MIN_SECRET_LEN} bytes (256 bits, the minimum RFC 7518 \
+                 sets for HS256): use the secret `approov secret -get base64url` prints"
+            );
+        }
+    }
+}
+
+/// The process environment, backed by a `.env` file: the environment wins, and the
+/// file is read (at most once), never loaded into the environment.
+pub(crate) struct Env {
+    dotenv: std::path::PathBuf,
+    file: std::sync::OnceLock<Result<HashMap<String, String>, String>>,
+}
+
+impl Env {
+    /// The environment, backed by `./.env`.
+    pub(crate) fn process() -> Self {
+        Env::with_dotenv(Path::new(".env"))
+    }
+
+    pub(crate) fn with_dotenv(path: &Path) -> Self {
+        Env {
+            dotenv: path.to_owned(),
+            file: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The value of `var`, `None` when it is set nowhere.
+    pub(crate) fn get(&self, var: &str) -> Result<Option<String>, ConfigError> {
         match std::env::var(var) {
-            Ok(value) => return Self::from_base64(&value, var),
+            Ok(value) => return Ok(Some(value)),
             Err(std::env::VarError::NotUnicode(_)) => {
                 return Err(ConfigError::NotUnicode { var: var.into() })
             }
             Err(std::env::VarError::NotPresent) => {}
         }
-        let entries = match dotenvy::from_path_iter(dotenv) {
-            Ok(entries) => entries,
-            Err(e) if e.not_found() => return Err(ConfigError::Missing { var: var.into() }),
-            Err(source) => {
-                return Err(ConfigError::DotEnv {
-                    var: var.into(),
-                    source,
-                })
-            }
-        };
-        for entry in entries {
-            let (key, value) = entry.map_err(|source| ConfigError::DotEnv {
-                var: var.into(),
-                source,
-            })?;
-            if key == var {
-                return Self::from_base64(&value, var);
-            }
+        match self.file.get_or_init(|| read_dotenv(&self.dotenv)) {
+            Ok(entries) => Ok(entries.get(var).cloned()),
+            Err(reason) => Err(ConfigError::DotEnv {
+                path: self.dotenv.clone(),
+                reason: reason.clone(),
+            }),
         }
-        Err(ConfigError::Missing { var: var.into() })
     }
+}
+
+/// Every entry of a `.env` file; none when there is no file.
+fn read_dotenv(path: &Path) -> Result<HashMap<String, String>, String> {
+    let entries = match dotenvy::from_path_iter(path) {
+        Ok(entries) => entries,
+        Err(e) if e.not_found() => return Ok(HashMap::new()),
+        Err(e) => return Err(e.to_string()),
+    };
+    let mut map = HashMap::new();
+    for entry in entries {
+        let (key, value) = entry.map_err(|e| e.to_string())?;
+        // The first definition wins, as when dotenvy loads a file.
+        map.entry(key).or_insert(value);
+    }
+    Ok(map)
 }
 
 #[cfg(test)]
@@ -125,7 +353,7 @@ mod tests {
     use super::*;
 
     /// A `.env` with `contents` in a directory of its own: tests run in parallel.
-    fn dotenv_with(contents: &str) -> std::path::PathBuf {
+    fn dotenv_with(contents: &str) -> Env {
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
             "approov-core-{}-{}",
@@ -135,41 +363,108 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(".env");
         std::fs::write(&path, contents).unwrap();
-        path
+        Env::with_dotenv(&path)
     }
 
     #[test]
     fn dotenv_file_is_read_when_the_environment_has_nothing() {
-        let path = dotenv_with("OTHER=1\nAPPROOV_TEST_FILE_ONLY=c2VjcmV0\n");
-        let secret = Secret::from_env_or_file("APPROOV_TEST_FILE_ONLY", &path).unwrap();
+        let env = dotenv_with("OTHER=1\nAPPROOV_TEST_FILE_ONLY=c2VjcmV0\n");
+        let secret =
+            Secret::from_env_var(&env, "APPROOV_TEST_FILE_ONLY", SecretEncoding::Base64).unwrap();
         assert_eq!(secret.0, b"secret");
     }
 
     #[test]
     fn environment_wins_over_dotenv() {
-        let path = dotenv_with("APPROOV_TEST_ENV_WINS=ZmlsZQ==\n");
+        let env = dotenv_with("APPROOV_TEST_ENV_WINS=ZmlsZQ==\n");
         std::env::set_var("APPROOV_TEST_ENV_WINS", "ZW52");
-        let secret = Secret::from_env_or_file("APPROOV_TEST_ENV_WINS", &path).unwrap();
+        let secret =
+            Secret::from_env_var(&env, "APPROOV_TEST_ENV_WINS", SecretEncoding::Base64).unwrap();
         assert_eq!(secret.0, b"env");
     }
 
     #[test]
     fn missing_everywhere_names_the_variable() {
-        let path = dotenv_with("SOMETHING_ELSE=1\n\n\n");
-        let err = Secret::from_env_or_file("APPROOV_TEST_NOWHERE", &path).unwrap_err();
+        let env = dotenv_with("SOMETHING_ELSE=1\n\n\n");
+        let err =
+            Secret::from_env_var(&env, "APPROOV_TEST_NOWHERE", SecretEncoding::Base64).unwrap_err();
         assert!(matches!(err, ConfigError::Missing { .. }));
         assert!(err
             .to_string()
             .starts_with("APPROOV_TEST_NOWHERE is not set"));
-        let no_file = path.with_file_name("absent.env");
-        let err = Secret::from_env_or_file("APPROOV_TEST_NOWHERE", &no_file).unwrap_err();
+        let no_file = Env::with_dotenv(Path::new("/nonexistent/approov/.env"));
+        let err = Secret::from_env_var(&no_file, "APPROOV_TEST_NOWHERE", SecretEncoding::Base64)
+            .unwrap_err();
         assert!(matches!(err, ConfigError::Missing { .. }));
     }
 
     #[test]
     fn bad_value_in_dotenv_is_reported() {
-        let path = dotenv_with("APPROOV_TEST_BAD_FILE=%%%\n");
-        let err = Secret::from_env_or_file("APPROOV_TEST_BAD_FILE", &path).unwrap_err();
+        let env = dotenv_with("APPROOV_TEST_BAD_FILE=%%%\n");
+        let err = Secret::from_env_var(&env, "APPROOV_TEST_BAD_FILE", SecretEncoding::Base64)
+            .unwrap_err();
         assert!(matches!(err, ConfigError::NotBase64 { .. }));
+        assert!(err
+            .to_string()
+            .starts_with("APPROOV_TEST_BAD_FILE is not valid standard base64"));
+    }
+
+    #[test]
+    fn both_encodings_padded_or_not() {
+        let secret = |value, encoding| Secret::decode(value, encoding, "test").map(|s| s.0);
+        // 0xfb 0xff 0xbf: `+/+/` in standard base64, `-_-_` in base64url.
+        let bytes = vec![0xfb, 0xff, 0xbf, 0xfb, 0xff];
+        assert_eq!(
+            secret("+/+/+/8=", SecretEncoding::Base64).ok(),
+            Some(bytes.clone())
+        );
+        assert_eq!(
+            secret("+/+/+/8", SecretEncoding::Base64).ok(),
+            Some(bytes.clone())
+        );
+        assert_eq!(
+            secret("-_-_-_8", SecretEncoding::Base64Url).ok(),
+            Some(bytes.clone())
+        );
+        assert_eq!(
+            secret("-_-_-_8=", SecretEncoding::Base64Url).ok(),
+            Some(bytes)
+        );
+    }
+
+    #[test]
+    fn the_other_encoding_is_recognised() {
+        let err = Secret::decode(
+            "TEST-SECRET_TEST",
+            SecretEncoding::Base64,
+            BASE64_SECRET_VAR,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "APPROOV_BASE64_SECRET holds a base64url value, not standard base64: \
+             put it in APPROOV_BASE64URL_SECRET instead"
+        );
+        let err = Secret::decode("TEST+SECRET/TEST", SecretEncoding::Base64Url, "X").unwrap_err();
+        assert!(matches!(
+            err,
+            ConfigError::WrongEncoding {
+                use_var: BASE64_SECRET_VAR,
+                ..
+            }
+        ));
+        // Both alphabets at once is simply not base64.
+        let err = Secret::decode("TEST+SECRET_TEST", SecretEncoding::Base64, "X").unwrap_err();
+        assert!(matches!(err, ConfigError::NotBase64 { .. }));
+    }
+
+    #[test]
+    fn mode_parses_or_names_the_variable() {
+        assert_eq!(" Monitor\n".parse::<Mode>().ok(), Some(Mode::Monitor));
+        let err = "off".parse::<Mode>().unwrap_err();
+        assert_eq!(
+            format!("{err:?}"),
+            "APPROOV_MODE is \"off\": set it to `enforce` (the default) or `monitor`"
+        );
     }
 }

@@ -7,16 +7,23 @@ mod binding;
 mod claims;
 mod config;
 mod header;
+mod keys;
+mod log;
 #[cfg(feature = "mint")]
 mod mint;
 mod rejection;
+mod verification;
 mod verifier;
 
-pub use binding::{binding_claim, Authorization, BindingHeader, BindingHeaderName};
+pub use binding::{binding_claim, AuthorizationBinding, Binding, BindingHeader, BindingHeaders};
 pub use claims::ApproovClaims;
-pub use config::{ConfigError, SECRET_ENV_VAR};
+pub use config::{
+    ConfigError, Mode, SecretEncoding, BASE64URL_SECRET_VAR, BASE64_SECRET_VAR, MIN_SECRET_LEN,
+    MODE_VAR,
+};
 #[cfg(feature = "mint")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mint")))]
 pub use mint::{MintError, TokenMinter};
 pub use rejection::TokenRejection;
+pub use verification::Verification;
 pub use verifier::{ApproovVerifier, DEFAULT_TOKEN_HEADER, MAX_TOKEN_LEN};

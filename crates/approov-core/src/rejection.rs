@@ -1,77 +1,162 @@
-//! Why a request was refused.
+//! Why a request was refused, and the stable code for each reason.
+
+use std::borrow::Cow;
 
 use thiserror::Error;
+
+use crate::BindingHeader;
 
 /// The reason a request's Approov token was rejected.
 ///
 /// Every variant becomes the same response in every adapter — status 401,
 /// `Content-Type: application/json`, body `{}` — so that a client learns nothing
 /// about why. The variant is for the server's log: its `Display` text says what went
-/// wrong without repeating any part of the token.
+/// wrong, naming the header involved, without repeating any part of the token; its
+/// [`code`](Self::code) is a stable word to count in metrics.
 ///
 /// ```
 /// use approov_core::TokenRejection;
 ///
-/// assert_eq!(TokenRejection::Expired.to_string(), "the token has expired");
+/// assert_eq!(TokenRejection::Expired.to_string(), "the Approov token has expired");
+/// assert_eq!(TokenRejection::Expired.code(), "token_expired");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum TokenRejection {
     /// The request has no token header.
-    #[error("no Approov token header in the request")]
-    Missing,
-    /// The request has more than one token header.
-    #[error("more than one Approov token header in the request")]
-    Duplicate,
+    #[error("no `{header}` header in the request")]
+    Missing {
+        /// The token header's name, in lower case.
+        header: Cow<'static, str>,
+    },
     /// The token header is present but empty.
-    #[error("the Approov token header is empty")]
-    Empty,
+    #[error("the `{header}` header is empty")]
+    Empty {
+        /// The token header's name, in lower case.
+        header: Cow<'static, str>,
+    },
+    /// The request has more than one token header.
+    #[error("more than one `{header}` header in the request")]
+    Duplicate {
+        /// The token header's name, in lower case.
+        header: Cow<'static, str>,
+    },
     /// The token header holds bytes outside visible ASCII (`!` to `~`).
-    #[error("the Approov token header holds bytes that are not visible ASCII")]
-    NotVisibleAscii,
+    #[error("the `{header}` header holds bytes that are not visible ASCII")]
+    NotVisibleAscii {
+        /// The token header's name, in lower case.
+        header: Cow<'static, str>,
+    },
     /// The token carries a `Bearer ` prefix where none is configured.
-    #[error("the Approov token has a scheme prefix (such as `Bearer `) that is not configured")]
-    UnexpectedPrefix,
+    #[error("the `{header}` header has a `Bearer ` prefix, which is not configured")]
+    UnexpectedPrefix {
+        /// The token header's name, in lower case.
+        header: Cow<'static, str>,
+    },
     /// A prefix is configured (for example `Bearer `) and the header does not start with it.
-    #[error("the Approov token header lacks the configured prefix")]
-    MissingPrefix,
+    #[error("the `{header}` header lacks the configured prefix")]
+    MissingPrefix {
+        /// The token header's name, in lower case.
+        header: Cow<'static, str>,
+    },
     /// The token is longer than [`MAX_TOKEN_LEN`](crate::MAX_TOKEN_LEN).
     #[error("the Approov token is longer than the limit")]
     TooLong,
-    /// The token is not a compact JWT: three non-empty base64url segments.
+    /// The token is not a compact JWT: three non-empty base64url segments, a JSON
+    /// JOSE header.
     #[error("the Approov token is malformed: {0}")]
     Malformed(&'static str),
-    /// The JWT header names an algorithm other than HS256 (including `none`).
-    #[error("the Approov token is not signed with HS256")]
+    /// The JWT header names an algorithm this verifier does not accept for it
+    /// (`none`, HS384, an asymmetric algorithm without a configured key...).
+    #[error("the Approov token is signed with an algorithm that is not accepted")]
     UnsupportedAlgorithm,
-    /// The HMAC-SHA256 signature does not match the secret.
+    /// The signature does not match the key.
     #[error("the Approov token signature does not match")]
     BadSignature,
     /// The signature is valid but the claims are not what an Approov token holds
-    /// (not a JSON object, no numeric `exp`, a known claim of the wrong type).
+    /// (not a JSON object, `exp` or `nbf` not a number, a claim twice).
     #[error("the Approov token claims are invalid: {0}")]
     InvalidClaims(&'static str),
-    /// The `exp` claim is in the past (beyond the configured leeway).
-    #[error("the token has expired")]
+    /// The signature is valid but the token has no `exp` claim.
+    #[error("the Approov token has no `exp` claim")]
+    MissingExpiry,
+    /// `exp` has passed (beyond the configured leeway): the token is expired from
+    /// the second `exp` names.
+    #[error("the Approov token has expired")]
     Expired,
-    /// A bound route got a request without the header the token is bound to.
-    #[error("the header the token is bound to is missing or empty")]
-    BindingHeaderMissing,
-    /// A bound route got a request with more than one of the header the token is bound to.
-    #[error("the header the token is bound to appears more than once")]
-    BindingHeaderDuplicate,
-    /// A bound route got a token without a `pay` claim.
-    #[error("the token has no `pay` claim to bind to")]
+    /// `nbf` is in the future (beyond the configured leeway).
+    #[error("the Approov token is not valid yet (`nbf` is in the future)")]
+    NotYetValid,
+    /// A bound route got a request without one of the headers the token is bound
+    /// to, or with it empty.
+    #[error("the `{header}` header the token is bound to is missing or empty")]
+    BindingHeaderMissing {
+        /// The missing header.
+        header: BindingHeader,
+    },
+    /// A bound route got a request with more than one of a header the token is bound to.
+    #[error("the `{header}` header the token is bound to appears more than once")]
+    BindingHeaderDuplicate {
+        /// The repeated header.
+        header: BindingHeader,
+    },
+    /// A bound route got a token without a `pay` claim (or one that is not a string).
+    #[error("the token has no `pay` claim to bind it to the request")]
     BindingClaimMissing,
-    /// The `pay` claim is not the hash of the bound header's value.
-    #[error("the token's `pay` claim does not match the bound header")]
+    /// The `pay` claim is not the hash of the bound headers' values.
+    #[error("the token's `pay` claim does not match the bound header(s)")]
     BindingMismatch,
 }
 
-/// Logs a rejection at `info` with its reason — the one place rejections are logged.
-pub(crate) fn logged<T>(result: Result<T, TokenRejection>) -> Result<T, TokenRejection> {
-    if let Err(rejection) = &result {
-        tracing::info!(reason = %rejection, "Approov token rejected");
+impl TokenRejection {
+    /// A stable code for the reason, as the Approov quickstarts name them, for logs
+    /// and metrics:
+    ///
+    /// | code | rejections |
+    /// |---|---|
+    /// | `missing_approov_token` | no token header, or an empty one |
+    /// | `token_verification_failed` | malformed, badly signed, wrong algorithm, bad claims, not yet valid |
+    /// | `token_missing_expiration` | no `exp` claim |
+    /// | `token_expired` | `exp` has passed |
+    /// | `missing_binding_header` | a bound header is missing or empty |
+    /// | `binding_mismatch` | `pay` missing, or not the hash of the bound headers |
+    ///
+    /// ```
+    /// use approov_core::TokenRejection;
+    ///
+    /// assert_eq!(TokenRejection::BindingMismatch.code(), "binding_mismatch");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            TokenRejection::Missing { .. } | TokenRejection::Empty { .. } => {
+                "missing_approov_token"
+            }
+            TokenRejection::Duplicate { .. }
+            | TokenRejection::NotVisibleAscii { .. }
+            | TokenRejection::UnexpectedPrefix { .. }
+            | TokenRejection::MissingPrefix { .. }
+            | TokenRejection::TooLong
+            | TokenRejection::Malformed(_)
+            | TokenRejection::UnsupportedAlgorithm
+            | TokenRejection::BadSignature
+            | TokenRejection::InvalidClaims(_)
+            | TokenRejection::NotYetValid => "token_verification_failed",
+            TokenRejection::MissingExpiry => "token_missing_expiration",
+            TokenRejection::Expired => "token_expired",
+            TokenRejection::BindingHeaderMissing { .. } => "missing_binding_header",
+            TokenRejection::BindingHeaderDuplicate { .. }
+            | TokenRejection::BindingClaimMissing
+            | TokenRejection::BindingMismatch => "binding_mismatch",
+        }
     }
-    result
+
+    /// Every code [`code`](Self::code) can return, for metrics set up ahead of time.
+    pub const CODES: &'static [&'static str] = &[
+        "missing_approov_token",
+        "token_verification_failed",
+        "token_missing_expiration",
+        "token_expired",
+        "missing_binding_header",
+        "binding_mismatch",
+    ];
 }

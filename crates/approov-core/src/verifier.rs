@@ -1,19 +1,22 @@
 //! The verifier: one token string in, claims or a rejection out.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER;
-use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Deserialize;
 
-use crate::config::{Secret, SECRET_ENV_VAR};
+use crate::claims::parse_claims;
+use crate::config::{Env, Secret};
 use crate::header::token_from_values;
-use crate::rejection::logged;
-use crate::{ApproovClaims, BindingHeader, ConfigError, TokenRejection};
+use crate::keys::HmacKey;
+use crate::{
+    ApproovClaims, Binding, ConfigError, Mode, SecretEncoding, TokenRejection, Verification,
+    MODE_VAR,
+};
 
 /// The longest token, in bytes, that is looked at. Approov tokens are a few hundred
 /// bytes; anything past this is rejected before any decoding.
@@ -30,16 +33,16 @@ const MAX_HEADER_LEN: usize = 512;
 /// Checks Approov tokens. Build it once at start-up and share it: cloning is cheap
 /// (the configuration sits behind an `Arc`).
 ///
-/// Only HS256 is accepted; `exp` is required and checked with no leeway unless one is
-/// set. Claims other than `exp` and `pay` are not checked: there is no audience or
-/// issuer check.
+/// Only HS256 is accepted; `exp` is required and a token is expired from the second
+/// it names (no leeway unless one is set); `nbf`, when present, is honoured. Claims
+/// other than these and `pay` are not checked: there is no audience or issuer check.
 ///
 /// ```
 /// use approov_core::{ApproovVerifier, TokenRejection};
 ///
 /// # fn main() -> Result<(), approov_core::ConfigError> {
 /// // At start-up, usually `ApproovVerifier::from_env()?`.
-/// let verifier = ApproovVerifier::from_base64_secret("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ==")?;
+/// let verifier = ApproovVerifier::from_base64url_secret("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ")?;
 ///
 /// // Per request: the values the request has for `verifier.token_header()`.
 /// let rejected = verifier.verify_header_values([b"not-a-token".as_slice()]);
@@ -54,11 +57,12 @@ pub struct ApproovVerifier {
 
 #[derive(Clone)]
 struct Inner {
-    /// The secret, as the HMAC key. Never shown by `Debug`.
-    key: DecodingKey,
+    /// The secret, as keyed HMAC state. Never shown by `Debug`.
+    key: HmacKey,
     leeway: u64,
-    token_header: String,
+    token_header: Cow<'static, str>,
     token_prefix: Option<String>,
+    mode: Mode,
 }
 
 impl fmt::Debug for ApproovVerifier {
@@ -68,18 +72,43 @@ impl fmt::Debug for ApproovVerifier {
             .field("leeway_secs", &self.inner.leeway)
             .field("token_header", &self.inner.token_header)
             .field("token_prefix", &self.inner.token_prefix)
+            .field("mode", &self.inner.mode)
             .finish()
     }
 }
 
 impl ApproovVerifier {
-    /// Reads the secret from `APPROOV_BASE64_SECRET`: the process environment first,
-    /// else a `.env` file in the working directory.
+    /// Reads the whole configuration from the process environment, else from a
+    /// `.env` file in the working directory (the environment wins, variable by
+    /// variable):
+    ///
+    /// - the secret, from `APPROOV_BASE64URL_SECRET` (as `approov secret -get
+    ///   base64url` prints it, padded or not) and/or `APPROOV_BASE64_SECRET` (as
+    ///   `approov secret -get base64` prints it); when both are set they must hold
+    ///   the same secret;
+    /// - `APPROOV_MODE`: `enforce` (the default) or `monitor` (see [`Mode`]).
     ///
     /// # Errors
-    /// The variable is missing, empty or not standard base64; the error names it.
+    /// No secret is set, one is empty or does not decode (a base64url value in
+    /// `APPROOV_BASE64_SECRET` is recognised as such), the two differ, or
+    /// `APPROOV_MODE` is neither `enforce` nor `monitor`. The error names the
+    /// variable and says what to do.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Secret::from_env(SECRET_ENV_VAR).map(Self::from_secret)
+        let env = Env::process();
+        let verifier = Self::from_secret(Secret::from_env(&env)?);
+        Ok(match env.get(MODE_VAR)? {
+            Some(mode) => verifier.with_mode(mode.parse()?),
+            None => verifier,
+        })
+    }
+
+    /// Reads the secret from the variable `var` (the environment, else `./.env`),
+    /// written in `encoding`. It does not read `APPROOV_MODE`.
+    ///
+    /// # Errors
+    /// The variable is missing, empty or does not decode; the error names it.
+    pub fn from_env_var(var: &str, encoding: SecretEncoding) -> Result<Self, ConfigError> {
+        Secret::from_env_var(&Env::process(), var, encoding).map(Self::from_secret)
     }
 
     /// Uses a secret given as standard base64, as `approov secret -get base64` prints it.
@@ -87,17 +116,37 @@ impl ApproovVerifier {
     /// # Errors
     /// The string is empty or not standard base64.
     pub fn from_base64_secret(secret: &str) -> Result<Self, ConfigError> {
-        Secret::from_base64(secret, SECRET_ENV_VAR).map(Self::from_secret)
+        Secret::decode(
+            secret,
+            SecretEncoding::Base64,
+            "the secret given to from_base64_secret",
+        )
+        .map(Self::from_secret)
+    }
+
+    /// Uses a secret given as base64url, padded or not, as `approov secret -get
+    /// base64url` prints it.
+    ///
+    /// # Errors
+    /// The string is empty or not base64url.
+    pub fn from_base64url_secret(secret: &str) -> Result<Self, ConfigError> {
+        Secret::decode(
+            secret,
+            SecretEncoding::Base64Url,
+            "the secret given to from_base64url_secret",
+        )
+        .map(Self::from_secret)
     }
 
     fn from_secret(secret: Secret) -> Self {
-        let key = DecodingKey::from_secret(&secret.0);
+        secret.warn_if_short();
         ApproovVerifier {
             inner: Arc::new(Inner {
-                key,
+                key: HmacKey::new(&secret),
                 leeway: 0,
-                token_header: DEFAULT_TOKEN_HEADER.to_owned(),
+                token_header: Cow::Borrowed(DEFAULT_TOKEN_HEADER),
                 token_prefix: None,
+                mode: Mode::Enforce,
             }),
         }
     }
@@ -107,7 +156,8 @@ impl ApproovVerifier {
         Arc::make_mut(&mut self.inner)
     }
 
-    /// Accepts tokens up to `leeway` past their `exp` (default: none). Whole seconds.
+    /// Accepts tokens up to `leeway` past their `exp` and before their `nbf`
+    /// (default: none). Whole seconds.
     pub fn with_leeway(mut self, leeway: Duration) -> Self {
         self.inner_mut().leeway = leeway.as_secs();
         self
@@ -115,7 +165,7 @@ impl ApproovVerifier {
 
     /// Reads the token from header `name` instead of `Approov-Token`.
     pub fn with_token_header(mut self, name: &str) -> Self {
-        self.inner_mut().token_header = name.to_ascii_lowercase();
+        self.inner_mut().token_header = Cow::Owned(name.to_ascii_lowercase());
         self
     }
 
@@ -127,17 +177,35 @@ impl ApproovVerifier {
         self
     }
 
+    /// Sets the [`Mode`]. Turning [`Mode::Monitor`] on logs a loud warning: from then
+    /// on no request is refused.
+    pub fn with_mode(mut self, mode: Mode) -> Self {
+        if mode == Mode::Monitor {
+            tracing::warn!(
+                "APPROOV MONITOR MODE IS ON: requests that fail the Approov check are logged \
+                 and let through. Set APPROOV_MODE=enforce (or unset it) to protect the API."
+            );
+        }
+        self.inner_mut().mode = mode;
+        self
+    }
+
+    /// The mode: whether failed checks refuse the request.
+    pub fn mode(&self) -> Mode {
+        self.inner.mode
+    }
+
     /// The header the token is read from, in lower case (`approov-token` by default).
     pub fn token_header(&self) -> &str {
         &self.inner.token_header
     }
 
     /// Checks a request: its token header, the token, and — when `binding` is given —
-    /// the token's binding to that header. `headers` returns every value the request
+    /// the token's binding to those headers. `headers` returns every value the request
     /// has for a header name (lower case), as raw bytes.
     ///
-    /// This is what the framework adapters call. A rejection is logged here, once,
-    /// at `info` with its reason and never the token.
+    /// This is what the framework adapters call. A failure is logged here, once, with
+    /// its code and reason and never the token: at `info`, or at `warn` in monitor mode.
     ///
     /// ```
     /// # let verifier = approov_core::ApproovVerifier::from_base64_secret("c2VjcmV0").unwrap();
@@ -145,25 +213,28 @@ impl ApproovVerifier {
     ///
     /// let headers: HashMap<&str, Vec<&[u8]>> = HashMap::new();
     /// let get = |name: &str| headers.get(name).cloned().unwrap_or_default();
-    /// assert_eq!(
-    ///     verifier.check_request(get, None),
-    ///     Err(approov_core::TokenRejection::Missing)
-    /// );
+    /// let verification = verifier.check_request(get, None);
+    /// assert_eq!(verification.rejection().map(|r| r.code()), Some("missing_approov_token"));
     /// ```
-    pub fn check_request<'h, F, I>(
-        &self,
-        headers: F,
-        binding: Option<&BindingHeader>,
-    ) -> Result<ApproovClaims, TokenRejection>
+    pub fn check_request<'h, F, I>(&self, headers: F, binding: Option<&Binding>) -> Verification
     where
         F: Fn(&str) -> I,
         I: IntoIterator<Item = &'h [u8]>,
     {
-        let claims = logged(self.verify_header_values(headers(self.token_header())))?;
-        if let Some(binding) = binding {
-            binding.check(&claims, headers)?;
+        let outcome = self
+            .verify_header_values(headers(self.token_header()))
+            .and_then(|claims| match binding {
+                Some(binding) => binding.check(&claims, &headers).map(|()| claims),
+                None => Ok(claims),
+            });
+        if let Err(rejection) = &outcome {
+            self.log_failure(rejection);
         }
-        Ok(claims)
+        Verification::new(outcome, binding, self)
+    }
+
+    pub(crate) fn log_failure(&self, rejection: &TokenRejection) {
+        crate::log::failed_check(rejection, self.inner.mode);
     }
 
     /// Checks the values a request has for the token header (there must be exactly one),
@@ -173,7 +244,8 @@ impl ApproovVerifier {
     where
         I: IntoIterator<Item = &'h [u8]>,
     {
-        let token = token_from_values(values, self.inner.token_prefix.as_deref())?;
+        let inner = &self.inner;
+        let token = token_from_values(values, &inner.token_header, inner.token_prefix.as_deref())?;
         self.verify(token)
     }
 
@@ -186,7 +258,9 @@ impl ApproovVerifier {
     ///
     /// The order is fixed so that the cheap checks come first: length and shape, the
     /// JOSE header's `alg`, and the base64url of every segment; then the HMAC; and
-    /// only a token with a valid signature has its claims parsed.
+    /// only a token with a valid signature has its claims parsed. It is expired when
+    /// `now >= exp + leeway` (RFC 7519 4.1.4) and not yet valid when
+    /// `now + leeway < nbf` (4.1.5).
     pub fn verify_at(&self, token: &str, now: u64) -> Result<ApproovClaims, TokenRejection> {
         let parts = split_compact(token)?;
         check_header(parts.header)?;
@@ -195,26 +269,25 @@ impl ApproovVerifier {
         let payload = URL_SAFE_NO_PAD
             .decode(parts.payload)
             .map_err(|_| TokenRejection::Malformed("payload is not base64url"))?;
-        self.check_signature(parts.signing_input, &signature)?;
+        if !self
+            .inner
+            .key
+            .verifies(parts.signing_input.as_bytes(), &signature)
+        {
+            return Err(TokenRejection::BadSignature);
+        }
         let claims = parse_claims(&payload)?;
-        if claims.exp.saturating_add(self.inner.leeway) < now {
+        let leeway = self.inner.leeway;
+        if now >= claims.exp.saturating_add(leeway) {
             return Err(TokenRejection::Expired);
         }
+        if claims
+            .nbf
+            .is_some_and(|nbf| now.saturating_add(leeway) < nbf)
+        {
+            return Err(TokenRejection::NotYetValid);
+        }
         Ok(claims)
-    }
-
-    fn check_signature(
-        &self,
-        signing_input: &str,
-        signature: &Vec<u8>,
-    ) -> Result<(), TokenRejection> {
-        // The backend is named, not looked up: jsonwebtoken's process-wide default
-        // panics when a build enables both or neither of its backends.
-        let verifier = (DEFAULT_PROVIDER.verifier_factory)(&Algorithm::HS256, &self.inner.key)
-            .map_err(|_| TokenRejection::BadSignature)?;
-        verifier
-            .verify(signing_input.as_bytes(), signature)
-            .map_err(|_| TokenRejection::BadSignature)
     }
 }
 
@@ -255,13 +328,20 @@ fn split_compact(token: &str) -> Result<CompactParts<'_>, TokenRejection> {
 }
 
 /// The 32 signature bytes of an HS256 token, from exactly 43 base64url characters.
-fn decode_signature(encoded: &str) -> Result<Vec<u8>, TokenRejection> {
+fn decode_signature(encoded: &str) -> Result<[u8; 32], TokenRejection> {
     if encoded.len() != SIGNATURE_LEN {
         return Err(TokenRejection::BadSignature);
     }
-    URL_SAFE_NO_PAD
-        .decode(encoded)
-        .map_err(|_| TokenRejection::Malformed("signature is not base64url"))
+    // 43 characters could hold 33 bytes by the decoder's estimate; 32 fill them.
+    let mut buf = [0u8; 33];
+    match URL_SAFE_NO_PAD.decode_slice(encoded, &mut buf) {
+        Ok(32) => {
+            let mut signature = [0u8; 32];
+            signature.copy_from_slice(&buf[..32]);
+            Ok(signature)
+        }
+        _ => Err(TokenRejection::Malformed("signature is not base64url")),
+    }
 }
 
 /// The only JOSE header members that matter here.
@@ -297,15 +377,6 @@ fn check_header(encoded: &str) -> Result<(), TokenRejection> {
         return Err(TokenRejection::Malformed("header has crit extensions"));
     }
     Ok(())
-}
-
-fn parse_claims(json: &[u8]) -> Result<ApproovClaims, TokenRejection> {
-    serde_json::from_slice(json).map_err(|e| {
-        TokenRejection::InvalidClaims(match e.classify() {
-            serde_json::error::Category::Data => "not an object with a numeric exp",
-            _ => "payload is not JSON",
-        })
-    })
 }
 
 fn unix_now() -> u64 {

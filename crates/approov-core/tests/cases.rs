@@ -1,18 +1,17 @@
-//! The shared case table, checked at the core: what every adapter builds on.
+//! The shared case table, checked at the core: what every adapter builds on. Each
+//! rejected case must fail for the reason the table gives, logged once with its code.
 
-use approov_core::BindingHeader;
-use approov_testkit::{cases, Expect, Route, TestSecret};
+use approov_core::Mode;
+use approov_testkit::{cases, LogCapture, Observed, Report, TestSecret};
 
-#[test]
-fn every_case_in_the_shared_table() {
+fn table_at_the_core(mode: Mode) {
     let secret = TestSecret::new();
-    let verifier = secret.verifier();
-    let mut failures = Vec::new();
+    let verifier = secret.verifier().with_mode(mode);
+    let (logs, _guard) = LogCapture::install();
+    let mut report = Report::new(format!("core ({mode:?})")).in_mode(mode);
     for case in cases(&secret) {
-        let binding = match case.route {
-            Route::TokenCheck => None,
-            Route::TokenBinding => Some(BindingHeader::AUTHORIZATION),
-            Route::Unprotected | Route::Unknown => continue,
+        let Some(binding) = case.route.checks() else {
+            continue;
         };
         let headers = |name: &str| -> Vec<&[u8]> {
             case.headers
@@ -21,14 +20,39 @@ fn every_case_in_the_shared_table() {
                 .map(|(_, v)| v.as_slice())
                 .collect()
         };
-        let accepted = verifier.check_request(headers, binding.as_ref()).is_ok();
-        if accepted != (case.expect == Expect::Hello) {
-            failures.push(format!("{}: accepted = {accepted}", case.name));
+        logs.take();
+        let verification = verifier.check_request(headers, binding.as_ref());
+        // What an adapter answers for this verification.
+        let observed = Observed {
+            status: if verification.refused() { 401 } else { 200 },
+            content_type: Some("application/json".into()),
+            body: if verification.refused() {
+                b"{}".to_vec()
+            } else {
+                approov_testkit::HELLO_BODY.into()
+            },
+        };
+        report.record_logged(&case, &observed, false, &logs.take());
+        if verification.rejection() != case.expect.rejection() {
+            report.fail(
+                &case,
+                format!(
+                    "rejection {:?}, expected {:?}",
+                    verification.rejection(),
+                    case.expect.rejection()
+                ),
+            );
         }
     }
-    assert!(
-        failures.is_empty(),
-        "core failed cases:\n{}",
-        failures.join("\n")
-    );
+    report.finish();
+}
+
+#[test]
+fn every_case_in_the_shared_table_for_its_reason() {
+    table_at_the_core(Mode::Enforce);
+}
+
+#[test]
+fn monitor_mode_lets_every_case_through_and_logs_why_at_warn() {
+    table_at_the_core(Mode::Monitor);
 }

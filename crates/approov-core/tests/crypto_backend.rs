@@ -29,7 +29,7 @@ fn verifying_and_minting_never_use_the_process_wide_provider() {
     let secret = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ==";
     let minter = TokenMinter::from_base64_secret(secret).unwrap_or_else(|e| panic!("{e}"));
     let token = minter
-        .approov_token(60, None)
+        .approov_token(60, &[])
         .unwrap_or_else(|e| panic!("{e}"));
     let verifier = ApproovVerifier::from_base64_secret(secret).unwrap_or_else(|e| panic!("{e}"));
     assert!(

@@ -1,6 +1,7 @@
 //! The one table of requests that every adapter and every example server must answer
 //! the same way.
 
+use approov_core::{Binding, BindingHeader, TokenRejection};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use serde_json::json;
@@ -21,6 +22,8 @@ pub enum Route {
     TokenCheck,
     /// `/token-binding`: a valid token bound to `Authorization`.
     TokenBinding,
+    /// `/token-double-binding`: a valid token bound to `Authorization` then `SessionId`.
+    TokenDoubleBinding,
     /// A path no server routes.
     Unknown,
 }
@@ -32,23 +35,54 @@ impl Route {
             Route::Unprotected => "/unprotected",
             Route::TokenCheck => "/token-check",
             Route::TokenBinding => "/token-binding",
+            Route::TokenDoubleBinding => "/token-double-binding",
             Route::Unknown => "/no-such-route",
+        }
+    }
+
+    /// Whether the route checks a token at all.
+    pub fn is_protected(self) -> bool {
+        self.checks().is_some()
+    }
+
+    /// What the route checks: `None` for no check, `Some(None)` for a token with no
+    /// binding, `Some(Some(binding))` for a bound token.
+    pub fn checks(self) -> Option<Option<Binding>> {
+        match self {
+            Route::Unprotected | Route::Unknown => None,
+            Route::TokenCheck => Some(None),
+            Route::TokenBinding => Some(Some(Binding::from(BindingHeader::AUTHORIZATION))),
+            Route::TokenDoubleBinding => Some(Some(Binding::from([
+                BindingHeader::AUTHORIZATION,
+                BindingHeader::new("sessionid"),
+            ]))),
         }
     }
 }
 
 /// What the server must answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expect {
     /// 200, `application/json`, [`HELLO_BODY`].
     Hello,
-    /// 401, `application/json`, [`REJECTION_BODY`].
-    Rejected,
+    /// 401, `application/json`, [`REJECTION_BODY`], for this reason (which the server
+    /// logs with its code).
+    Rejected(TokenRejection),
     /// 401 as [`Expect::Rejected`]; over real HTTP the server may instead refuse the
     /// oversized header itself with 400 or 431 (never 5xx).
-    RejectedOrTooLarge,
+    RejectedOrTooLarge(TokenRejection),
     /// 404.
     NotFound,
+}
+
+impl Expect {
+    /// The rejection this case expects, if any.
+    pub fn rejection(&self) -> Option<&TokenRejection> {
+        match self {
+            Expect::Rejected(reason) | Expect::RejectedOrTooLarge(reason) => Some(reason),
+            Expect::Hello | Expect::NotFound => None,
+        }
+    }
 }
 
 /// One request and the answer it must get.
@@ -75,12 +109,20 @@ impl Case {
 }
 
 /// The `Authorization` value bound tokens are bound to.
-const AUTHORIZATION: &str = "Bearer user-session-7f3a9c";
+pub const AUTHORIZATION: &str = "Bearer user-session-7f3a9c";
+/// The `SessionId` value double-bound tokens are bound to, after [`AUTHORIZATION`].
+pub const SESSION_ID: &str = "session-42b8e1";
+
+/// The rejection for `header`'s absence, as the verifier names it.
+fn token_header(header: fn(std::borrow::Cow<'static, str>) -> TokenRejection) -> TokenRejection {
+    header("approov-token".into())
+}
 
 /// Every case, with tokens minted or forged for `secret`.
 pub fn cases(secret: &TestSecret) -> Vec<Case> {
     let valid = secret.token(300, None);
     let bound = secret.token(300, Some(AUTHORIZATION));
+    let double_bound = secret.token_bound_to(300, &[AUTHORIZATION, SESSION_ID]);
     let key = secret.bytes();
     let hs256 = r#"{"alg":"HS256","typ":"JWT"}"#;
     let exp = now() + 300;
@@ -105,6 +147,16 @@ pub fn cases(secret: &TestSecret) -> Vec<Case> {
             ("Approov-Token", value.as_bytes().to_vec()),
             ("Authorization", auth.as_bytes().to_vec()),
         ]
+    };
+    let tok_auth_session = |value: &str, auth: &str, session: &str| {
+        vec![
+            ("Approov-Token", value.as_bytes().to_vec()),
+            ("Authorization", auth.as_bytes().to_vec()),
+            ("SessionId", session.as_bytes().to_vec()),
+        ]
+    };
+    let missing = |header: &'static str| TokenRejection::BindingHeaderMissing {
+        header: BindingHeader::new(header),
     };
     let case = |name, route, headers, expect| Case {
         name,
@@ -157,8 +209,18 @@ pub fn cases(secret: &TestSecret) -> Vec<Case> {
             vec![("APPROOV-TOKEN", valid.as_bytes().to_vec())],
             Hello,
         ),
-        case("no token", TokenCheck, vec![], Rejected),
-        case("empty token", TokenCheck, tok(""), Rejected),
+        case(
+            "no token",
+            TokenCheck,
+            vec![],
+            Rejected(token_header(|header| TokenRejection::Missing { header })),
+        ),
+        case(
+            "empty token",
+            TokenCheck,
+            tok(""),
+            Rejected(token_header(|header| TokenRejection::Empty { header })),
+        ),
         case(
             "two valid tokens in two headers",
             TokenCheck,
@@ -166,7 +228,7 @@ pub fn cases(secret: &TestSecret) -> Vec<Case> {
                 ("Approov-Token", valid.as_bytes().to_vec()),
                 ("Approov-Token", valid.as_bytes().to_vec()),
             ],
-            Rejected,
+            Rejected(token_header(|header| TokenRejection::Duplicate { header })),
         ),
         case(
             "a valid and a bad token",
@@ -175,13 +237,15 @@ pub fn cases(secret: &TestSecret) -> Vec<Case> {
                 ("Approov-Token", b"garbage".to_vec()),
                 ("Approov-Token", valid.as_bytes().to_vec()),
             ],
-            Rejected,
+            Rejected(token_header(|header| TokenRejection::Duplicate { header })),
         ),
         case(
             "non-ASCII token",
             TokenCheck,
             vec![("Approov-Token", format!("{valid}\u{e9}").into_bytes())],
-            Rejected,
+            Rejected(token_header(|header| TokenRejection::NotVisibleAscii {
+                header,
+            })),
         ),
         case(
             "token with an inner tab",
@@ -190,49 +254,55 @@ pub fn cases(secret: &TestSecret) -> Vec<Case> {
                 "Approov-Token",
                 format!("{signing_input}\t.{signature}").into_bytes(),
             )],
-            Rejected,
+            Rejected(token_header(|header| TokenRejection::NotVisibleAscii {
+                header,
+            })),
         ),
         case(
             "Bearer prefix",
             TokenCheck,
             tok(&format!("Bearer {valid}")),
-            Rejected,
+            Rejected(token_header(|header| TokenRejection::UnexpectedPrefix {
+                header,
+            })),
         ),
         case(
             "lower-case bearer prefix",
             TokenCheck,
             tok(&format!("bearer {valid}")),
-            Rejected,
+            Rejected(token_header(|header| TokenRejection::UnexpectedPrefix {
+                header,
+            })),
         ),
         case(
             "expired 1 s ago",
             TokenCheck,
             tok(&secret.token(-1, None)),
-            Rejected,
+            Rejected(TokenRejection::Expired),
         ),
         case(
             "expired 120 s ago",
             TokenCheck,
             tok(&secret.token(-120, None)),
-            Rejected,
+            Rejected(TokenRejection::Expired),
         ),
         case(
             "no exp",
             TokenCheck,
             tok(&secret.token_with_claims(&json!({"did": "device"}))),
-            Rejected,
+            Rejected(TokenRejection::MissingExpiry),
         ),
         case(
             "exp is a string",
             TokenCheck,
             tok(&secret.token_with_claims(&json!({"exp": exp.to_string()}))),
-            Rejected,
+            Rejected(TokenRejection::InvalidClaims("exp is not a NumericDate")),
         ),
         case(
             "exp is negative",
             TokenCheck,
             tok(&secret.token_with_claims(&json!({"exp": -1}))),
-            Rejected,
+            Rejected(TokenRejection::InvalidClaims("exp is not a NumericDate")),
         ),
         case(
             "alg none, unsigned",
@@ -243,7 +313,7 @@ pub fn cases(secret: &TestSecret) -> Vec<Case> {
                 &json!({"alg":"none","typ":"JWT"}),
                 &claims,
             )),
-            Rejected,
+            Rejected(TokenRejection::Malformed("empty segment")),
         ),
         case(
             "alg none with an HS256 signature",
@@ -254,7 +324,7 @@ pub fn cases(secret: &TestSecret) -> Vec<Case> {
                 &json!({"alg":"none","typ":"JWT"}),
                 &claims,
             )),
-            Rejected,
+            Rejected(TokenRejection::UnsupportedAlgorithm),
         ),
         case(
             "alg HS384",
@@ -265,7 +335,7 @@ pub fn cases(secret: &TestSecret) -> Vec<Case> {
                 &json!({"alg":"HS384","typ":"JWT"}),
                 &claims,
             )),
-            Rejected,
+            Rejected(TokenRejection::UnsupportedAlgorithm),
         ),
         case(
             "alg HS512",
@@ -276,7 +346,7 @@ pub fn cases(secret: &TestSecret) -> Vec<Case> {
                 &json!({"alg":"HS512","typ":"JWT"}),
                 &claims,
             )),
-            Rejected,
+            Rejected(TokenRejection::UnsupportedAlgorithm),
         ),
         case(
             "alg RS256 header over an HMAC signature",
@@ -287,7 +357,7 @@ pub fn cases(secret: &TestSecret) -> Vec<Case> {
                 &json!({"alg":"RS256","typ":"JWT"}),
                 &claims,
             )),
-            Rejected,
+            Rejected(TokenRejection::UnsupportedAlgorithm),
         ),
         case(
             "alg hs256 in lower case",
@@ -298,7 +368,7 @@ pub fn cases(secret: &TestSecret) -> Vec<Case> {
                 &json!({"alg":"hs256","typ":"JWT"}),
                 &claims,
             )),
-            Rejected,
+            Rejected(TokenRejection::UnsupportedAlgorithm),
         ),
         case(
             "crit header extension",
@@ -309,38 +379,43 @@ pub fn cases(secret: &TestSecret) -> Vec<Case> {
                 &json!({"alg":"HS256","crit":["exp"]}),
                 &claims,
             )),
-            Rejected,
+            Rejected(TokenRejection::Malformed("header has crit extensions")),
         ),
         case(
             "wrong secret",
             TokenCheck,
             tok(&other_secret.token(300, None)),
-            Rejected,
+            Rejected(TokenRejection::BadSignature),
         ),
         case(
             "payload swapped under a valid signature",
             TokenCheck,
             tok(&swapped_payload),
-            Rejected,
+            Rejected(TokenRejection::BadSignature),
         ),
         case(
             "signature stripped",
             TokenCheck,
             tok(&format!("{signing_input}.")),
-            Rejected,
+            Rejected(TokenRejection::Malformed("empty segment")),
         ),
-        case("two segments", TokenCheck, tok(signing_input), Rejected),
+        case(
+            "two segments",
+            TokenCheck,
+            tok(signing_input),
+            Rejected(TokenRejection::Malformed("not three segments")),
+        ),
         case(
             "four segments",
             TokenCheck,
             tok(&format!("{valid}.{signature}")),
-            Rejected,
+            Rejected(TokenRejection::Malformed("not three segments")),
         ),
         case(
             "signature in the standard base64 alphabet",
             TokenCheck,
             tok(&standard_alphabet_signature),
-            Rejected,
+            Rejected(TokenRejection::BadSignature),
         ),
         case(
             "payload not JSON",
@@ -350,13 +425,13 @@ pub fn cases(secret: &TestSecret) -> Vec<Case> {
                 header_part,
                 URL_SAFE_NO_PAD.encode("not json")
             )),
-            Rejected,
+            Rejected(TokenRejection::BadSignature),
         ),
         case(
             "payload not JSON, validly signed",
             TokenCheck,
             tok(&forge_raw(Alg::Hs256, key, hs256.as_bytes(), b"exp=1")),
-            Rejected,
+            Rejected(TokenRejection::InvalidClaims("payload is not JSON")),
         ),
         case(
             "payload a JSON array, validly signed",
@@ -367,15 +442,20 @@ pub fn cases(secret: &TestSecret) -> Vec<Case> {
                 hs256.as_bytes(),
                 format!("[{{\"exp\":{exp}}}]").as_bytes(),
             )),
-            Rejected,
+            Rejected(TokenRejection::InvalidClaims("not a JSON object")),
         ),
         case(
             "a 32 KB token",
             TokenCheck,
             tok(&big_token),
-            RejectedOrTooLarge,
+            RejectedOrTooLarge(TokenRejection::TooLong),
         ),
-        case("garbage", TokenCheck, tok("garbage"), Rejected),
+        case(
+            "garbage",
+            TokenCheck,
+            tok("garbage"),
+            Rejected(TokenRejection::Malformed("not three segments")),
+        ),
         case(
             "bound token, matching Authorization",
             TokenBinding,
@@ -392,13 +472,13 @@ pub fn cases(secret: &TestSecret) -> Vec<Case> {
             "binding mismatch",
             TokenBinding,
             tok_auth(&bound, "Bearer someone-else"),
-            Rejected,
+            Rejected(TokenRejection::BindingMismatch),
         ),
         case(
             "binding without Authorization",
             TokenBinding,
             tok(&bound),
-            Rejected,
+            Rejected(missing("authorization")),
         ),
         case(
             "binding with two Authorization headers",
@@ -408,25 +488,133 @@ pub fn cases(secret: &TestSecret) -> Vec<Case> {
                 ("Authorization", AUTHORIZATION.as_bytes().to_vec()),
                 ("Authorization", AUTHORIZATION.as_bytes().to_vec()),
             ],
-            Rejected,
+            Rejected(TokenRejection::BindingHeaderDuplicate {
+                header: BindingHeader::AUTHORIZATION,
+            }),
         ),
         case(
             "binding with no pay claim",
             TokenBinding,
             tok_auth(&valid, AUTHORIZATION),
-            Rejected,
+            Rejected(TokenRejection::BindingClaimMissing),
         ),
         case(
             "binding with no token",
             TokenBinding,
             vec![("Authorization", AUTHORIZATION.as_bytes().to_vec())],
-            Rejected,
+            Rejected(token_header(|header| TokenRejection::Missing { header })),
         ),
         case(
             "binding with an expired bound token",
             TokenBinding,
             tok_auth(&secret.token(-1, Some(AUTHORIZATION)), AUTHORIZATION),
-            Rejected,
+            Rejected(TokenRejection::Expired),
+        ),
+        case(
+            "expired at this very second (exp == now)",
+            TokenCheck,
+            tok(&secret.token(0, None)),
+            Rejected(TokenRejection::Expired),
+        ),
+        case(
+            "nbf an hour ahead",
+            TokenCheck,
+            tok(&secret.token_with_claims(&json!({"exp": exp, "nbf": exp + 3600}))),
+            Rejected(TokenRejection::NotYetValid),
+        ),
+        case(
+            "nbf a minute ago",
+            TokenCheck,
+            tok(&secret.token_with_claims(&json!({"exp": exp, "nbf": exp - 360}))),
+            Hello,
+        ),
+        case(
+            "nbf is not a NumericDate",
+            TokenCheck,
+            tok(&secret.token_with_claims(&json!({"exp": exp, "nbf": "soon"}))),
+            Rejected(TokenRejection::InvalidClaims("nbf is not a NumericDate")),
+        ),
+        case(
+            "claims we do not use, of other JSON types",
+            TokenCheck,
+            tok(&secret.token_with_claims(&json!({
+                "exp": exp, "did": 5, "ip": ["1.2.3.4"], "arc": {"a": 1}, "pay": 7, "iat": "x"
+            }))),
+            Hello,
+        ),
+        case(
+            "binding with a pay claim that is not a string",
+            TokenBinding,
+            tok_auth(
+                &secret.token_with_claims(&json!({"exp": exp, "pay": 7})),
+                AUTHORIZATION,
+            ),
+            Rejected(TokenRejection::BindingClaimMissing),
+        ),
+        case(
+            "double binding, both headers right",
+            TokenDoubleBinding,
+            tok_auth_session(&double_bound, AUTHORIZATION, SESSION_ID),
+            Hello,
+        ),
+        case(
+            "double binding, headers in the other order",
+            TokenDoubleBinding,
+            tok_auth_session(
+                &secret.token_bound_to(300, &[SESSION_ID, AUTHORIZATION]),
+                AUTHORIZATION,
+                SESSION_ID,
+            ),
+            Rejected(TokenRejection::BindingMismatch),
+        ),
+        case(
+            "double binding, another session",
+            TokenDoubleBinding,
+            tok_auth_session(&double_bound, AUTHORIZATION, "session-other"),
+            Rejected(TokenRejection::BindingMismatch),
+        ),
+        case(
+            "double binding hashes the concatenation, no separator (as the vendor does)",
+            TokenDoubleBinding,
+            tok_auth_session(
+                &double_bound,
+                &AUTHORIZATION[..AUTHORIZATION.len() - 1],
+                &format!("{}{SESSION_ID}", &AUTHORIZATION[AUTHORIZATION.len() - 1..]),
+            ),
+            Hello,
+        ),
+        case(
+            "double binding without SessionId",
+            TokenDoubleBinding,
+            tok_auth(&double_bound, AUTHORIZATION),
+            Rejected(missing("sessionid")),
+        ),
+        case(
+            "double binding with an empty SessionId",
+            TokenDoubleBinding,
+            tok_auth_session(&double_bound, AUTHORIZATION, ""),
+            Rejected(missing("sessionid")),
+        ),
+        case(
+            "double binding without Authorization",
+            TokenDoubleBinding,
+            vec![
+                ("Approov-Token", double_bound.as_bytes().to_vec()),
+                ("SessionId", SESSION_ID.as_bytes().to_vec()),
+            ],
+            Rejected(missing("authorization")),
+        ),
+        case(
+            "double binding with a token bound to Authorization only",
+            TokenDoubleBinding,
+            tok_auth_session(&bound, AUTHORIZATION, SESSION_ID),
+            Rejected(TokenRejection::BindingMismatch),
+        ),
+        case(
+            "a double-bound token on the single-binding route",
+            TokenBinding,
+            tok_auth_session(&double_bound, AUTHORIZATION, SESSION_ID),
+            Rejected(TokenRejection::BindingMismatch),
         ),
         case("unknown route without a token", Unknown, vec![], NotFound),
         case(

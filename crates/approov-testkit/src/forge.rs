@@ -41,6 +41,12 @@ impl TestSecret {
         &self.base64
     }
 
+    /// The secret as `APPROOV_BASE64URL_SECRET` holds it: base64url, unpadded, as
+    /// `approov secret -get base64url` prints it.
+    pub fn base64url(&self) -> String {
+        URL_SAFE_NO_PAD.encode(&self.bytes)
+    }
+
     /// The raw secret bytes.
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
@@ -57,10 +63,13 @@ impl TestSecret {
     /// A real-shaped valid token: expires in `expires_in` seconds, bound to
     /// `bind_header_value` when given.
     pub fn token(&self, expires_in: i64, bind_header_value: Option<&str>) -> String {
-        match self
-            .minter
-            .approov_token(expires_in, bind_header_value.map(str::as_bytes))
-        {
+        self.token_bound_to(expires_in, bind_header_value.as_slice())
+    }
+
+    /// A real-shaped valid token bound to these header values, in order (none: unbound).
+    pub fn token_bound_to(&self, expires_in: i64, bound_header_values: &[&str]) -> String {
+        let values: Vec<&[u8]> = bound_header_values.iter().map(|v| v.as_bytes()).collect();
+        match self.minter.approov_token(expires_in, &values) {
             Ok(token) => token,
             Err(e) => unreachable!("minting JSON claims cannot fail: {e}"),
         }

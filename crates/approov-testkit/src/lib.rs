@@ -16,6 +16,7 @@ pub mod actix;
 pub mod axum;
 mod cases;
 mod forge;
+mod logs;
 mod report;
 #[cfg(feature = "rocket")]
 #[path = "client/rocket.rs"]
@@ -24,6 +25,9 @@ pub mod rocket;
 #[path = "client/warp.rs"]
 pub mod warp;
 
-pub use cases::{cases, Case, Expect, Route, HELLO_BODY, REJECTION_BODY};
+pub use cases::{
+    cases, Case, Expect, Route, AUTHORIZATION, HELLO_BODY, REJECTION_BODY, SESSION_ID,
+};
 pub use forge::{forge, forge_raw, Alg, TestSecret};
+pub use logs::{LogCapture, Logged};
 pub use report::{Observed, Report};

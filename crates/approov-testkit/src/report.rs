@@ -1,6 +1,10 @@
-//! Checking answers against the table, and reporting every failure at once.
+//! Checking answers (and what was logged) against the table, and reporting every
+//! failure at once.
 
-use crate::{Case, Expect, HELLO_BODY, REJECTION_BODY};
+use approov_core::Mode;
+use tracing::Level;
+
+use crate::{Case, Expect, Logged, HELLO_BODY, REJECTION_BODY};
 
 /// What a server answered to one case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,28 +18,39 @@ pub struct Observed {
 }
 
 impl Case {
-    /// Whether `observed` is the answer this case requires. `over_http` allows what
-    /// a real HTTP server may do on its own (refuse an oversized header).
-    pub fn check(&self, observed: &Observed, over_http: bool) -> Result<(), String> {
+    /// Whether `observed` is the answer this case requires from a verifier in `mode`:
+    /// in [`Mode::Monitor`] a case expected to be rejected must pass as if the route
+    /// were unprotected. `over_http` allows what a real HTTP server may do on its own
+    /// (refuse an oversized header).
+    pub fn check(&self, observed: &Observed, over_http: bool, mode: Mode) -> Result<(), String> {
         let json = observed.content_type.as_deref() == Some("application/json");
         let body = String::from_utf8_lossy(&observed.body);
-        let ok = match self.expect {
-            Expect::Hello => observed.status == 200 && json && body == HELLO_BODY,
-            Expect::Rejected => observed.status == 401 && json && body == REJECTION_BODY,
-            Expect::RejectedOrTooLarge => {
-                (observed.status == 401 && json && body == REJECTION_BODY)
-                    || (over_http && matches!(observed.status, 400 | 431))
-            }
+        let hello = observed.status == 200 && json && body == HELLO_BODY;
+        let rejected = observed.status == 401 && json && body == REJECTION_BODY;
+        let too_large = over_http && matches!(observed.status, 400 | 431);
+        let refused = |answer: bool| match mode {
+            Mode::Monitor => hello,
+            _ => answer,
+        };
+        let ok = match &self.expect {
+            Expect::Hello => hello,
+            Expect::Rejected(_) => refused(rejected),
+            Expect::RejectedOrTooLarge(_) => refused(rejected) || too_large,
             Expect::NotFound => observed.status == 404,
         };
         if ok {
             Ok(())
         } else {
             Err(format!(
-                "{} (GET {}): expected {:?}, got {} {:?} {:?}",
+                "{} (GET {}): expected {:?}{}, got {} {:?} {:?}",
                 self.name,
                 self.route.path(),
                 self.expect,
+                if mode == Mode::Monitor {
+                    " in monitor mode"
+                } else {
+                    ""
+                },
                 observed.status,
                 observed
                     .content_type
@@ -45,30 +60,87 @@ impl Case {
             ))
         }
     }
+
+    /// Whether `logged` (the failed checks logged while this case ran) is exactly one
+    /// line with the expected rejection's code and reason — at `INFO`, or `WARN` in
+    /// monitor mode — or nothing when the case passes. A server may refuse an
+    /// oversized header before the check runs (`observed` says so), logging nothing.
+    pub fn check_log(
+        &self,
+        observed: &Observed,
+        logged: &[Logged],
+        mode: Mode,
+    ) -> Result<(), String> {
+        let expected = match self.expect.rejection() {
+            Some(_) if matches!(observed.status, 400 | 431) => None,
+            rejection => rejection.map(|rejection| Logged {
+                level: if mode == Mode::Monitor {
+                    Level::WARN
+                } else {
+                    Level::INFO
+                },
+                code: rejection.code().to_owned(),
+                reason: rejection.to_string(),
+            }),
+        };
+        if logged == expected.as_slice() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} (GET {}): expected the log {:?}, got {:?}",
+                self.name,
+                self.route.path(),
+                expected,
+                logged
+            ))
+        }
+    }
 }
 
 /// Collects failures for one adapter or server, and fails the test naming each.
 #[derive(Debug)]
 pub struct Report {
     subject: String,
+    mode: Mode,
     ran: usize,
     failures: Vec<String>,
 }
 
 impl Report {
-    /// A report about `subject` (for example `"axum (layer)"`).
+    /// A report about `subject` (for example `"axum (layer)"`), whose verifier enforces.
     pub fn new(subject: impl Into<String>) -> Self {
         Report {
             subject: subject.into(),
+            mode: Mode::Enforce,
             ran: 0,
             failures: Vec::new(),
         }
     }
 
-    /// Records the outcome of one case.
+    /// Holds the answers to what a verifier in `mode` must give.
+    pub fn in_mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Records the answer to one case.
     pub fn record(&mut self, case: &Case, observed: &Observed, over_http: bool) {
         self.ran += 1;
-        if let Err(failure) = case.check(observed, over_http) {
+        if let Err(failure) = case.check(observed, over_http, self.mode) {
+            self.failures.push(format!("[{}] {failure}", self.subject));
+        }
+    }
+
+    /// Records the answer to one case and what was logged while it ran.
+    pub fn record_logged(
+        &mut self,
+        case: &Case,
+        observed: &Observed,
+        over_http: bool,
+        logged: &[Logged],
+    ) {
+        self.record(case, observed, over_http);
+        if let Err(failure) = case.check_log(observed, logged, self.mode) {
             self.failures.push(format!("[{}] {failure}", self.subject));
         }
     }
@@ -86,7 +158,7 @@ impl Report {
         assert!(self.ran > 0, "{}: no case ran", self.subject);
         assert!(
             self.failures.is_empty(),
-            "{}: {} of {} cases failed:\n  {}",
+            "{}: {} of {} checks failed:\n  {}",
             self.subject,
             self.failures.len(),
             self.ran,

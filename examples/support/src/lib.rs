@@ -1,7 +1,8 @@
-//! What the example servers share, so each `main.rs` shows only its framework:
-//! reading the secret (or `--demo`), `HOST`/`PORT`, and logging.
+//! What is only for the demo in the four example servers, so each `main.rs` shows the
+//! whole integration and nothing else: the command line (`--demo`), `HOST`/`PORT`,
+//! logging, the printed curl commands and the shutdown signal.
 //!
-//! In your own server, the one line that matters is
+//! Not part of an integration: in your own server, the line that matters is
 //! `let verifier = ApproovVerifier::from_env()?;`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -17,53 +18,85 @@ pub const HELLO: &str = r#"{"message":"Hello, World!"}"#;
 /// A publicly known secret, for `--demo` only: never accepted without that flag.
 const DEMO_SECRET: &str = "ZGVtby1vbmx5LW5vdC1hLXNlY3JldC1hcHByb292LXJzLWRlbW8tc2VjcmV0ISE=";
 
-/// The `Authorization` value the demo's bound token is bound to.
+/// The `Authorization` value the demo's bound tokens are bound to.
 const DEMO_AUTHORIZATION: &str = "Bearer demo-user-session";
+/// The `SessionId` value the demo's double-bound token is bound to.
+const DEMO_SESSION_ID: &str = "demo-session-1";
 
-/// An example server's start-up configuration.
-#[derive(Debug)]
-pub struct Example {
-    /// The verifier, from `APPROOV_BASE64_SECRET` or the demo secret.
-    pub verifier: ApproovVerifier,
-    /// Where to listen: `HOST` (default 127.0.0.1) and `PORT`.
+/// How an example server was asked to start.
+#[derive(Debug, Clone)]
+pub struct Options {
+    package: &'static str,
+    /// `--demo`: use the built-in demo secret instead of the environment.
+    pub demo: bool,
+    /// Where to listen: `HOST` (default 127.0.0.1) and `PORT` (default: the
+    /// example's own port).
     pub addr: SocketAddr,
 }
 
-impl Example {
-    /// Reads the command line and environment. On any problem it prints one line to
-    /// stderr and exits with status 1: a server without a valid secret never serves.
-    pub fn from_env(package: &str, default_port: u16) -> Example {
+impl Options {
+    /// Reads the command line, `HOST` and `PORT`, and starts logging (`RUST_LOG`,
+    /// default `info`, to stderr). A bad argument or address prints one line to
+    /// stderr and exits with status 2.
+    pub fn from_args(package: &'static str, default_port: u16) -> Options {
         init_logging();
-        match Self::try_from_env(package, default_port) {
-            Ok(example) => example,
-            Err(message) => fail(package, message),
-        }
-    }
-
-    fn try_from_env(package: &str, default_port: u16) -> Result<Example, String> {
         let mut demo = false;
         for arg in std::env::args().skip(1) {
             match arg.as_str() {
                 "--demo" => demo = true,
                 "-h" | "--help" => {
-                    println!("usage: {package} [--demo]\n\nAPPROOV_BASE64_SECRET (environment or .env) is the secret; HOST and PORT the address.\n--demo uses a built-in demo secret and prints curl commands to try.");
+                    println!(
+                        "usage: {package} [--demo]\n\n\
+                         The secret: APPROOV_BASE64URL_SECRET or APPROOV_BASE64_SECRET (environment or .env).\n\
+                         APPROOV_MODE=enforce|monitor; HOST and PORT (default 127.0.0.1:{default_port}).\n\
+                         --demo uses a built-in demo secret and prints curl commands to try."
+                    );
                     exit(0);
                 }
-                other => return Err(format!("unknown argument {other:?} (try --help)")),
+                other => usage_error(package, format!("unknown argument {other:?} (try --help)")),
             }
         }
-        let addr = address(default_port)?;
-        let verifier = if demo {
-            ApproovVerifier::from_base64_secret(DEMO_SECRET)
-        } else {
-            ApproovVerifier::from_env()
+        match address(default_port) {
+            Ok(addr) => Options { package, demo, addr },
+            Err(message) => usage_error(package, message),
         }
-        .map_err(|e| e.to_string())?;
-        if demo {
-            print_demo(package, addr)?;
-        }
-        Ok(Example { verifier, addr })
     }
+
+    /// The demo verifier, with the built-in secret, after a loud warning that it is one.
+    pub fn demo_verifier(&self) -> ApproovVerifier {
+        eprintln!(
+            "\n\
+             ************************************************************************\n\
+             * WARNING: {} is running with --demo: a BUILT-IN, PUBLICLY KNOWN\n\
+             * secret. Anyone can mint tokens it accepts. Never use it beyond local\n\
+             * testing; set APPROOV_BASE64URL_SECRET instead.\n\
+             ************************************************************************\n",
+            self.package
+        );
+        match ApproovVerifier::from_base64_secret(DEMO_SECRET) {
+            Ok(verifier) => verifier,
+            Err(e) => unreachable!("the demo secret is valid base64: {e}"),
+        }
+    }
+
+    /// Says where the server listens (`addr` is the bound address: `PORT=0` picks a
+    /// free port) and, with `--demo`, prints curl commands that work against it.
+    pub fn listening(&self, addr: SocketAddr) {
+        tracing::info!("{} listening on http://{addr}", self.package);
+        if self.demo {
+            print_demo(addr);
+        }
+    }
+
+    /// The error for an address the server cannot listen on, naming it.
+    pub fn cannot_listen(&self, error: impl std::fmt::Display) -> String {
+        format!("cannot listen on {}: {error}", self.addr)
+    }
+}
+
+fn usage_error(package: &str, message: impl std::fmt::Display) -> ! {
+    eprintln!("{package}: error: {message}");
+    exit(2)
 }
 
 fn address(default_port: u16) -> Result<SocketAddr, String> {
@@ -94,37 +127,56 @@ fn init_logging() {
         .init();
 }
 
-fn print_demo(package: &str, addr: SocketAddr) -> Result<(), String> {
-    let minter = TokenMinter::from_base64_secret(DEMO_SECRET).map_err(|e| e.to_string())?;
-    let valid = minter
-        .approov_token(3600, None)
-        .map_err(|e| e.to_string())?;
-    let bound = minter
-        .approov_token(3600, Some(DEMO_AUTHORIZATION.as_bytes()))
-        .map_err(|e| e.to_string())?;
+fn print_demo(addr: SocketAddr) {
+    let minter = match TokenMinter::from_base64_secret(DEMO_SECRET) {
+        Ok(minter) => minter,
+        Err(e) => unreachable!("the demo secret is valid base64: {e}"),
+    };
+    let mint = |bound: &[&str]| {
+        let values: Vec<&[u8]> = bound.iter().map(|v| v.as_bytes()).collect();
+        minter
+            .approov_token(3600, &values)
+            .unwrap_or_else(|e| unreachable!("minting JSON claims cannot fail: {e}"))
+    };
+    let valid = mint(&[]);
+    let bound = mint(&[DEMO_AUTHORIZATION]);
+    let double = mint(&[DEMO_AUTHORIZATION, DEMO_SESSION_ID]);
     let url = format!("http://{addr}");
-    eprintln!(
-        "\n\
-         ************************************************************************\n\
-         * WARNING: {package} is running with --demo: a BUILT-IN, PUBLICLY KNOWN\n\
-         * secret. Anyone can mint tokens it accepts. Never use it beyond local\n\
-         * testing; set APPROOV_BASE64_SECRET instead.\n\
-         ************************************************************************\n"
-    );
     println!(
         "Try it (tokens valid for one hour):\n\n\
          curl -i {url}/unprotected\n\
          curl -i -H 'Approov-Token: {valid}' {url}/token-check\n\
-         curl -i -H 'Approov-Token: {bound}' -H 'Authorization: {DEMO_AUTHORIZATION}' {url}/token-binding\n\n\
+         curl -i -H 'Approov-Token: {bound}' -H 'Authorization: {DEMO_AUTHORIZATION}' {url}/token-binding\n\
+         curl -i -H 'Approov-Token: {double}' -H 'Authorization: {DEMO_AUTHORIZATION}' -H 'SessionId: {DEMO_SESSION_ID}' {url}/token-double-binding\n\n\
          Without a token, or with the wrong Authorization, the answer is 401 {{}}:\n\n\
          curl -i {url}/token-check\n\
          curl -i -H 'Approov-Token: {bound}' -H 'Authorization: Bearer someone-else' {url}/token-binding\n"
     );
-    Ok(())
 }
 
-/// Prints `message` as the one line on stderr and exits with status 1.
-pub fn fail(package: &str, message: impl std::fmt::Display) -> ! {
-    eprintln!("{package}: error: {message}");
-    exit(1)
+/// Resolves when the process is asked to stop (SIGTERM, or Ctrl-C / SIGINT), after
+/// logging it: for a server's graceful shutdown, which stops accepting and lets the
+/// requests in flight finish.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
 }

@@ -1,0 +1,126 @@
+//! The outcome of checking one request, as adapters keep it for the handler.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::{ApproovClaims, ApproovVerifier, Binding, Mode, TokenRejection};
+
+/// What [`ApproovVerifier::check_request`] concluded about one request: the claims of
+/// a token that passed, or why it failed, and which [`Binding`] was checked.
+///
+/// Only this crate builds one, so an adapter that finds one in a request's extensions
+/// knows the check ran. In the default [`Mode::Enforce`] a failed verification is
+/// [`refused`](Self::refused) and the adapter answers 401; in [`Mode::Monitor`] the
+/// request goes on, and the handler can still ask [`passed`](Self::passed) and
+/// [`rejection`](Self::rejection).
+///
+/// ```
+/// # let verifier = approov_core::ApproovVerifier::from_base64_secret("c2VjcmV0")?;
+/// let verification = verifier.check_request(|_| std::iter::empty(), None);
+/// assert!(!verification.passed());
+/// assert!(verification.refused()); // enforce mode: answer 401
+/// assert_eq!(verification.rejection().map(|r| r.code()), Some("missing_approov_token"));
+/// # Ok::<(), approov_core::ConfigError>(())
+/// ```
+#[derive(Clone)]
+pub struct Verification {
+    outcome: Result<Arc<ApproovClaims>, TokenRejection>,
+    /// The binding checked, when the token passed one.
+    binding: Option<Binding>,
+    verifier: ApproovVerifier,
+}
+
+impl Verification {
+    pub(crate) fn new(
+        outcome: Result<ApproovClaims, TokenRejection>,
+        binding: Option<&Binding>,
+        verifier: &ApproovVerifier,
+    ) -> Self {
+        let binding = if outcome.is_ok() {
+            binding.cloned()
+        } else {
+            None
+        };
+        Verification {
+            outcome: outcome.map(Arc::new),
+            binding,
+            verifier: verifier.clone(),
+        }
+    }
+
+    /// The claims, when the token passed every check asked of it.
+    pub fn claims(&self) -> Option<&ApproovClaims> {
+        self.outcome.as_deref().ok()
+    }
+
+    /// Why the request failed the check, when it did.
+    pub fn rejection(&self) -> Option<&TokenRejection> {
+        self.outcome.as_ref().err()
+    }
+
+    /// Whether the request passed every check asked of it.
+    pub fn passed(&self) -> bool {
+        self.outcome.is_ok()
+    }
+
+    /// Whether the request must be refused: it failed and the verifier enforces.
+    pub fn refused(&self) -> bool {
+        self.outcome.is_err() && self.verifier.mode() == Mode::Enforce
+    }
+
+    /// The mode of the verifier that made this verification.
+    pub fn mode(&self) -> Mode {
+        self.verifier.mode()
+    }
+
+    /// The binding this verification checked, when the token passed one.
+    pub fn binding(&self) -> Option<&Binding> {
+        self.binding.as_ref()
+    }
+
+    /// This verification, with the token's binding to `binding` checked too (and the
+    /// failure logged), unless that is the binding already checked: a bound extractor
+    /// behind a layer with the same binding does not hash twice. `headers` is as for
+    /// [`ApproovVerifier::check_request`].
+    pub fn bound_to<'h, F, I>(self, binding: &Binding, headers: F) -> Verification
+    where
+        F: Fn(&str) -> I,
+        I: IntoIterator<Item = &'h [u8]>,
+    {
+        if self.binding.as_ref() == Some(binding) {
+            return self;
+        }
+        let Ok(claims) = &self.outcome else {
+            return self;
+        };
+        match binding.check(claims, headers) {
+            Ok(()) => Verification {
+                binding: Some(binding.clone()),
+                ..self
+            },
+            Err(rejection) => {
+                self.verifier.log_failure(&rejection);
+                Verification {
+                    outcome: Err(rejection),
+                    binding: None,
+                    ..self
+                }
+            }
+        }
+    }
+
+    /// The claims, or why the request failed.
+    pub fn into_result(self) -> Result<ApproovClaims, TokenRejection> {
+        self.outcome.map(Arc::unwrap_or_clone)
+    }
+}
+
+impl fmt::Debug for Verification {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verification")
+            .field("outcome", &self.outcome)
+            .field("binding", &self.binding)
+            .field("mode", &self.mode())
+            .finish()
+    }
+}

@@ -1,0 +1,110 @@
+//! What the check logged: captured in-process with a `tracing` layer, or read back
+//! from a server's log lines.
+
+use std::fmt::Debug;
+use std::sync::{Arc, Mutex};
+
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+
+/// One failed check, as logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logged {
+    /// `INFO` when the request was refused, `WARN` in monitor mode.
+    pub level: Level,
+    /// The `code=` field.
+    pub code: String,
+    /// The `reason=` field.
+    pub reason: String,
+}
+
+impl Logged {
+    /// Reads a failed check from one line of a server's log (tracing-subscriber's
+    /// `fmt` format, no colours): `... INFO approov_core::log: Approov token
+    /// rejected code=token_expired reason=the Approov token has expired`.
+    pub fn parse_line(line: &str) -> Option<Logged> {
+        let level = if line.contains(" INFO ") {
+            Level::INFO
+        } else if line.contains(" WARN ") {
+            Level::WARN
+        } else {
+            return None;
+        };
+        let (_, fields) = line.split_once(" code=")?;
+        let (code, reason) = fields.split_once(" reason=")?;
+        Some(Logged {
+            level,
+            code: code.to_owned(),
+            reason: reason.trim_end().to_owned(),
+        })
+    }
+}
+
+/// Captures every failed check logged on this thread while its guard lives.
+///
+/// ```
+/// let (logs, _guard) = approov_testkit::LogCapture::install();
+/// tracing::info!(code = "token_expired", reason = "r", "Approov token rejected");
+/// assert_eq!(logs.take()[0].code, "token_expired");
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct LogCapture {
+    events: Arc<Mutex<Vec<Logged>>>,
+}
+
+impl LogCapture {
+    /// Installs the capture as this thread's default subscriber.
+    pub fn install() -> (LogCapture, tracing::subscriber::DefaultGuard) {
+        let capture = LogCapture::default();
+        let subscriber = tracing_subscriber::registry().with(CaptureLayer(capture.clone()));
+        let guard = tracing::subscriber::set_default(subscriber);
+        (capture, guard)
+    }
+
+    /// Everything captured since the last call.
+    pub fn take(&self) -> Vec<Logged> {
+        self.events
+            .lock()
+            .map(|mut events| std::mem::take(&mut *events))
+            .unwrap_or_default()
+    }
+}
+
+struct CaptureLayer(LogCapture);
+
+impl<S: Subscriber> Layer<S> for CaptureLayer {
+    fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        if let (Some(code), Some(reason)) = (fields.code, fields.reason) {
+            if let Ok(mut events) = self.0.events.lock() {
+                events.push(Logged {
+                    level: *event.metadata().level(),
+                    code,
+                    reason,
+                });
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct Fields {
+    code: Option<String>,
+    reason: Option<String>,
+}
+
+impl Visit for Fields {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.record_debug(field, &format_args!("{value}"));
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
+        match field.name() {
+            "code" => self.code = Some(format!("{value:?}")),
+            "reason" => self.reason = Some(format!("{value:?}")),
+            _ => {}
+        }
+    }
+}
