@@ -64,7 +64,8 @@ impl From<&'static str> for BindingHeader {
 ///
 /// The token's `pay` claim must be base64(SHA-256(the headers' values concatenated in
 /// this order, with no separator)), as the Approov quickstarts compute it. Each header
-/// must appear exactly once and not be empty. Binding to one header is the
+/// must appear exactly once and not be empty; its value is hashed without surrounding
+/// white space. Binding to one header is the
 /// one-element case.
 ///
 /// ```
@@ -125,6 +126,8 @@ impl Binding {
                     header: header.clone(),
                 },
             )?;
+            // Trimmed as the Approov quickstarts do; all white space is empty.
+            let value = value.trim_ascii();
             if value.is_empty() {
                 return Err(TokenRejection::BindingHeaderMissing {
                     header: header.clone(),
