@@ -1,63 +1,104 @@
 //! The shared table against the four example apps, each through its framework's own
-//! in-process test client. A failure names the adapter and every failing case.
+//! in-process test client, in enforce and in monitor mode, checking the code and
+//! reason logged for every case. The examples' `main.rs` files are compiled into this
+//! test as they are: what a user copies is what is tested.
 
-use approov_testkit::{cases, Report, TestSecret};
+use approov_core::Mode;
+use approov_testkit::{cases, LogCapture, Report, TestSecret};
+
+#[allow(dead_code)]
+#[path = "../examples/axum/src/main.rs"]
+mod axum_example;
+
+#[allow(dead_code)]
+#[path = "../examples/actix/src/main.rs"]
+mod actix_example;
+
+#[allow(dead_code)]
+#[path = "../examples/rocket/src/main.rs"]
+mod rocket_example;
+
+#[allow(dead_code)]
+#[path = "../examples/warp/src/main.rs"]
+mod warp_example;
+
+const MODES: [Mode; 2] = [Mode::Enforce, Mode::Monitor];
 
 #[tokio::test]
 async fn axum() {
-    let secret = TestSecret::new();
-    let app = example_axum::app(secret.verifier());
-    let mut report = Report::new("axum (in-process)");
-    for case in cases(&secret) {
-        let observed =
-            approov_testkit::axum::get(&app, case.route.path(), &case.header_pairs()).await;
-        report.record(&case, &observed, false);
+    for mode in MODES {
+        let secret = TestSecret::new();
+        let app = axum_example::app(secret.verifier().with_mode(mode));
+        let (logs, _guard) = LogCapture::install();
+        let mut report = Report::new(format!("axum (in-process, {mode:?})")).in_mode(mode);
+        for case in cases(&secret) {
+            logs.take();
+            let observed =
+                approov_testkit::axum::get(&app, case.route.path(), &case.header_pairs()).await;
+            report.record_logged(&case, &observed, false, &logs.take());
+        }
+        report.finish();
     }
-    report.finish();
 }
 
 #[actix_web::test]
 async fn actix() {
-    let secret = TestSecret::new();
-    let app = actix_web::test::init_service(
-        actix_web::App::new().configure(example_actix::routes(secret.verifier())),
-    )
-    .await;
-    let mut report = Report::new("actix (in-process)");
-    for case in cases(&secret) {
-        let observed =
-            approov_testkit::actix::get(&app, case.route.path(), &case.header_pairs()).await;
-        report.record(&case, &observed, false);
+    for mode in MODES {
+        let secret = TestSecret::new();
+        let app = actix_web::test::init_service(
+            actix_web::App::new()
+                .configure(actix_example::routes(secret.verifier().with_mode(mode))),
+        )
+        .await;
+        let (logs, _guard) = LogCapture::install();
+        let mut report = Report::new(format!("actix (in-process, {mode:?})")).in_mode(mode);
+        for case in cases(&secret) {
+            logs.take();
+            let observed =
+                approov_testkit::actix::get(&app, case.route.path(), &case.header_pairs()).await;
+            report.record_logged(&case, &observed, false, &logs.take());
+        }
+        report.finish();
     }
-    report.finish();
 }
 
 #[test]
 fn rocket() {
-    let secret = TestSecret::new();
-    let rocket = example_rocket::rocket(secret.verifier(), rocket::Config::debug_default());
-    let client = match rocket::local::blocking::Client::tracked(rocket) {
-        Ok(client) => client,
-        Err(e) => panic!("rocket (in-process): the example does not launch: {e}"),
-    };
-    let mut report = Report::new("rocket (in-process)");
-    for case in cases(&secret) {
-        let observed =
-            approov_testkit::rocket::get(&client, case.route.path(), &case.header_pairs());
-        report.record(&case, &observed, false);
+    for mode in MODES {
+        let secret = TestSecret::new();
+        let rocket = rocket_example::rocket(
+            secret.verifier().with_mode(mode),
+            rocket::Config::debug_default(),
+        );
+        let client = match rocket::local::blocking::Client::tracked(rocket) {
+            Ok(client) => client,
+            Err(e) => panic!("rocket (in-process): the example does not launch: {e}"),
+        };
+        let (logs, _guard) = LogCapture::install();
+        let mut report = Report::new(format!("rocket (in-process, {mode:?})")).in_mode(mode);
+        for case in cases(&secret) {
+            logs.take();
+            let observed =
+                approov_testkit::rocket::get(&client, case.route.path(), &case.header_pairs());
+            report.record_logged(&case, &observed, false, &logs.take());
+        }
+        report.finish();
     }
-    report.finish();
 }
 
 #[tokio::test]
 async fn warp() {
-    let secret = TestSecret::new();
-    let routes = example_warp::routes(secret.verifier());
-    let mut report = Report::new("warp (in-process)");
-    for case in cases(&secret) {
-        let observed =
-            approov_testkit::warp::get(&routes, case.route.path(), &case.header_pairs()).await;
-        report.record(&case, &observed, false);
+    for mode in MODES {
+        let secret = TestSecret::new();
+        let routes = warp_example::routes(secret.verifier().with_mode(mode));
+        let (logs, _guard) = LogCapture::install();
+        let mut report = Report::new(format!("warp (in-process, {mode:?})")).in_mode(mode);
+        for case in cases(&secret) {
+            logs.take();
+            let observed =
+                approov_testkit::warp::get(&routes, case.route.path(), &case.header_pairs()).await;
+            report.record_logged(&case, &observed, false, &logs.take());
+        }
+        report.finish();
     }
-    report.finish();
 }

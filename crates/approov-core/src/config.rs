@@ -22,6 +22,24 @@ pub const BASE64URL_SECRET_VAR: &str = "APPROOV_BASE64URL_SECRET";
 /// `monitor`.
 pub const MODE_VAR: &str = "APPROOV_MODE";
 
+/// The environment variable that bounds how many lines each failure code may log
+/// per second: a number, or `unlimited`.
+pub const LOG_LINES_VAR: &str = "APPROOV_LOG_LINES_PER_SECOND";
+
+/// Reads `APPROOV_LOG_LINES_PER_SECOND`: a positive number, or `unlimited`.
+pub(crate) fn parse_log_limit(value: &str) -> Result<Option<u32>, ConfigError> {
+    let value = value.trim();
+    if value.eq_ignore_ascii_case("unlimited") {
+        return Ok(None);
+    }
+    match value.parse::<u32>() {
+        Ok(lines) if lines > 0 => Ok(Some(lines)),
+        _ => Err(ConfigError::InvalidLogLimit {
+            value: value.to_owned(),
+        }),
+    }
+}
+
 /// Secrets shorter than this (256 bits, RFC 7518's minimum for HS256) are accepted
 /// with a loud warning at start-up. Approov's own secrets are longer.
 pub const MIN_SECRET_LEN: usize = 32;
@@ -184,6 +202,12 @@ pub enum ConfigError {
         path: std::path::PathBuf,
         /// What went wrong reading it.
         reason: String,
+    },
+    /// `APPROOV_LOG_LINES_PER_SECOND` is neither a positive number nor `unlimited`.
+    #[error("{LOG_LINES_VAR} is {value:?}: set it to a number of lines per second (default 5) or `unlimited`")]
+    InvalidLogLimit {
+        /// The value found.
+        value: String,
     },
     /// `APPROOV_MODE` is neither `enforce` nor `monitor`.
     #[error("{MODE_VAR} is {value:?}: set it to `enforce` (the default) or `monitor`")]

@@ -18,9 +18,10 @@ mod verifier;
 pub use binding::{binding_claim, AuthorizationBinding, Binding, BindingHeader, BindingHeaders};
 pub use claims::ApproovClaims;
 pub use config::{
-    ConfigError, Mode, SecretEncoding, BASE64URL_SECRET_VAR, BASE64_SECRET_VAR, MIN_SECRET_LEN,
-    MODE_VAR,
+    ConfigError, Mode, SecretEncoding, BASE64URL_SECRET_VAR, BASE64_SECRET_VAR, LOG_LINES_VAR,
+    MIN_SECRET_LEN, MODE_VAR,
 };
+pub use log::DEFAULT_LOG_LINES_PER_SECOND;
 #[cfg(feature = "mint")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mint")))]
 pub use mint::{MintError, TokenMinter};

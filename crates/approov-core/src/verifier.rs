@@ -13,9 +13,10 @@ use crate::claims::parse_claims;
 use crate::config::{Env, Secret};
 use crate::header::token_from_values;
 use crate::keys::HmacKey;
+use crate::log::{RejectionLog, DEFAULT_LOG_LINES_PER_SECOND};
 use crate::{
     ApproovClaims, Binding, ConfigError, Mode, SecretEncoding, TokenRejection, Verification,
-    MODE_VAR,
+    LOG_LINES_VAR, MODE_VAR,
 };
 
 /// The longest token, in bytes, that is looked at. Approov tokens are a few hundred
@@ -63,6 +64,7 @@ struct Inner {
     token_header: Cow<'static, str>,
     token_prefix: Option<String>,
     mode: Mode,
+    log: Arc<RejectionLog>,
 }
 
 impl fmt::Debug for ApproovVerifier {
@@ -73,6 +75,7 @@ impl fmt::Debug for ApproovVerifier {
             .field("token_header", &self.inner.token_header)
             .field("token_prefix", &self.inner.token_prefix)
             .field("mode", &self.inner.mode)
+            .field("log_lines_per_second", &self.inner.log.limit())
             .finish()
     }
 }
@@ -86,20 +89,26 @@ impl ApproovVerifier {
     ///   base64url` prints it, padded or not) and/or `APPROOV_BASE64_SECRET` (as
     ///   `approov secret -get base64` prints it); when both are set they must hold
     ///   the same secret;
-    /// - `APPROOV_MODE`: `enforce` (the default) or `monitor` (see [`Mode`]).
+    /// - `APPROOV_MODE`: `enforce` (the default) or `monitor` (see [`Mode`]);
+    /// - `APPROOV_LOG_LINES_PER_SECOND`: how many lines each failure code may write per
+    ///   second (default 5; `unlimited` to log every failure; see
+    ///   [`with_log_limit`](Self::with_log_limit)).
     ///
     /// # Errors
     /// No secret is set, one is empty or does not decode (a base64url value in
     /// `APPROOV_BASE64_SECRET` is recognised as such), the two differ, or
-    /// `APPROOV_MODE` is neither `enforce` nor `monitor`. The error names the
-    /// variable and says what to do.
+    /// `APPROOV_MODE` or `APPROOV_LOG_LINES_PER_SECOND` has another value. The error
+    /// names the variable and says what to do.
     pub fn from_env() -> Result<Self, ConfigError> {
         let env = Env::process();
-        let verifier = Self::from_secret(Secret::from_env(&env)?);
-        Ok(match env.get(MODE_VAR)? {
-            Some(mode) => verifier.with_mode(mode.parse()?),
-            None => verifier,
-        })
+        let mut verifier = Self::from_secret(Secret::from_env(&env)?);
+        if let Some(mode) = env.get(MODE_VAR)? {
+            verifier = verifier.with_mode(mode.parse()?);
+        }
+        if let Some(limit) = env.get(LOG_LINES_VAR)? {
+            verifier = verifier.with_log_limit(crate::config::parse_log_limit(&limit)?);
+        }
+        Ok(verifier)
     }
 
     /// Reads the secret from the variable `var` (the environment, else `./.env`),
@@ -147,6 +156,7 @@ impl ApproovVerifier {
                 token_header: Cow::Borrowed(DEFAULT_TOKEN_HEADER),
                 token_prefix: None,
                 mode: Mode::Enforce,
+                log: Arc::new(RejectionLog::new(Some(DEFAULT_LOG_LINES_PER_SECOND))),
             }),
         }
     }
@@ -188,6 +198,31 @@ impl ApproovVerifier {
         }
         self.inner_mut().mode = mode;
         self
+    }
+
+    /// Logs at most `lines_per_second` failed checks per code and per second (the
+    /// default is 5); the rest are counted and summed up in one line per code once
+    /// their second is over (`suppressed N rejections with code X in the last
+    /// second`), written with the next failure of that code. `None` logs every
+    /// failure: for tests, never for an API an attacker can flood. Counts restart.
+    pub fn with_log_limit(mut self, lines_per_second: Option<u32>) -> Self {
+        self.inner_mut().log = Arc::new(RejectionLog::new(lines_per_second));
+        self
+    }
+
+    /// How many checks have failed since start-up, by code (every code of
+    /// [`TokenRejection::CODES`], in that order): for metrics. Counted whether or not
+    /// the rate limit let the line be written.
+    ///
+    /// ```
+    /// # let verifier = approov_core::ApproovVerifier::from_base64_secret("c2VjcmV0")?;
+    /// verifier.check_request(|_| std::iter::empty(), None);
+    /// let counts = verifier.rejection_counts();
+    /// assert!(counts.contains(&("missing_approov_token", 1)));
+    /// # Ok::<(), approov_core::ConfigError>(())
+    /// ```
+    pub fn rejection_counts(&self) -> Vec<(&'static str, u64)> {
+        self.inner.log.counts()
     }
 
     /// The mode: whether failed checks refuse the request.
@@ -234,7 +269,7 @@ impl ApproovVerifier {
     }
 
     pub(crate) fn log_failure(&self, rejection: &TokenRejection) {
-        crate::log::failed_check(rejection, self.inner.mode);
+        self.inner.log.failed_check(rejection, self.inner.mode);
     }
 
     /// Checks the values a request has for the token header (there must be exactly one),

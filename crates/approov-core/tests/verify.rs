@@ -439,3 +439,51 @@ fn errors_name_where_a_given_secret_came_from() {
         .expect_err("unset");
     assert!(matches!(err, ConfigError::Missing { .. }));
 }
+
+#[test]
+fn the_vendors_fixture_tokens_with_its_base64url_dummy_secret() {
+    use approov_testkit::vendor;
+    let verifier =
+        ApproovVerifier::from_base64url_secret(vendor::TEST_SECRET_BASE64URL).expect("secret");
+    let same = ApproovVerifier::from_base64_secret(vendor::TEST_SECRET_BASE64).expect("secret");
+    for token in [
+        vendor::GOOD_FULL_TOKEN,
+        vendor::GOOD_MIN_TOKEN,
+        vendor::GOOD_IPK_TOKEN,
+        vendor::GOOD_FULL_TOKEN_WITH_BINDING,
+    ] {
+        assert!(verifier.verify(token).is_ok());
+        assert!(same.verify(token).is_ok());
+    }
+    let code = |token| verifier.verify(token).err().map(|r| r.code());
+    assert_eq!(
+        code(vendor::BAD_SIGNATURE_TOKEN),
+        Some("token_verification_failed")
+    );
+    assert_eq!(code(vendor::EXPIRED_TOKEN), Some("token_expired"));
+    assert_eq!(
+        code(vendor::NO_EXPIRY_TOKEN),
+        Some("token_missing_expiration")
+    );
+    assert_eq!(
+        code(vendor::NO_ALG_TOKEN),
+        Some("token_verification_failed")
+    );
+    let claims = verifier
+        .verify(vendor::GOOD_FULL_TOKEN_WITH_BINDING)
+        .expect("valid");
+    let double = Binding::from([
+        BindingHeader::AUTHORIZATION,
+        BindingHeader::new("SessionId"),
+    ]);
+    let headers = |name: &str| match name {
+        "authorization" => [vendor::BOUND_AUTHORIZATION.as_bytes()],
+        _ => [vendor::BOUND_SECOND_VALUE.as_bytes()],
+    };
+    assert_eq!(double.check(&claims, headers), Ok(()));
+    let wrong = verifier.verify(vendor::WRONG_BINDING_TOKEN).expect("valid");
+    assert_eq!(
+        double.check(&wrong, headers),
+        Err(TokenRejection::BindingMismatch)
+    );
+}

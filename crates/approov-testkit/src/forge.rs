@@ -52,10 +52,11 @@ impl TestSecret {
         &self.bytes
     }
 
-    /// A verifier with this secret and the default settings.
+    /// A verifier with this secret and the default settings, but for logging: it logs
+    /// every failure (no rate limit), so tests can check the reason of each.
     pub fn verifier(&self) -> ApproovVerifier {
         match ApproovVerifier::from_base64_secret(&self.base64) {
-            Ok(verifier) => verifier,
+            Ok(verifier) => verifier.with_log_limit(None),
             Err(e) => unreachable!("a freshly encoded secret is valid base64: {e}"),
         }
     }

@@ -21,6 +21,7 @@ mod report;
 #[cfg(feature = "rocket")]
 #[path = "client/rocket.rs"]
 pub mod rocket;
+pub mod vendor;
 #[cfg(feature = "warp")]
 #[path = "client/warp.rs"]
 pub mod warp;
@@ -29,5 +30,5 @@ pub use cases::{
     cases, Case, Expect, Route, AUTHORIZATION, HELLO_BODY, REJECTION_BODY, SESSION_ID,
 };
 pub use forge::{forge, forge_raw, Alg, TestSecret};
-pub use logs::{LogCapture, Logged};
+pub use logs::{LogCapture, Logged, Suppressed};
 pub use report::{Observed, Report};

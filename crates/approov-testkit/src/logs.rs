@@ -41,7 +41,18 @@ impl Logged {
     }
 }
 
-/// Captures every failed check logged on this thread while its guard lives.
+/// A summary line of the rejection log's rate limit: `suppressed` failures of `code`
+/// were counted but not written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppressed {
+    /// The code.
+    pub code: String,
+    /// How many were not written.
+    pub suppressed: u64,
+}
+
+/// Captures every failed check (and rate-limit summary) logged on this thread while
+/// its guard lives.
 ///
 /// ```
 /// let (logs, _guard) = approov_testkit::LogCapture::install();
@@ -51,6 +62,7 @@ impl Logged {
 #[derive(Debug, Clone, Default)]
 pub struct LogCapture {
     events: Arc<Mutex<Vec<Logged>>>,
+    summaries: Arc<Mutex<Vec<Suppressed>>>,
 }
 
 impl LogCapture {
@@ -62,9 +74,17 @@ impl LogCapture {
         (capture, guard)
     }
 
-    /// Everything captured since the last call.
+    /// Every failed check captured since the last call.
     pub fn take(&self) -> Vec<Logged> {
         self.events
+            .lock()
+            .map(|mut events| std::mem::take(&mut *events))
+            .unwrap_or_default()
+    }
+
+    /// Every rate-limit summary captured since the last call.
+    pub fn take_summaries(&self) -> Vec<Suppressed> {
+        self.summaries
             .lock()
             .map(|mut events| std::mem::take(&mut *events))
             .unwrap_or_default()
@@ -77,14 +97,22 @@ impl<S: Subscriber> Layer<S> for CaptureLayer {
     fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
         let mut fields = Fields::default();
         event.record(&mut fields);
-        if let (Some(code), Some(reason)) = (fields.code, fields.reason) {
-            if let Ok(mut events) = self.0.events.lock() {
-                events.push(Logged {
-                    level: *event.metadata().level(),
-                    code,
-                    reason,
-                });
+        match (fields.code, fields.reason, fields.suppressed) {
+            (Some(code), Some(reason), _) => {
+                if let Ok(mut events) = self.0.events.lock() {
+                    events.push(Logged {
+                        level: *event.metadata().level(),
+                        code,
+                        reason,
+                    });
+                }
             }
+            (Some(code), None, Some(suppressed)) => {
+                if let Ok(mut summaries) = self.0.summaries.lock() {
+                    summaries.push(Suppressed { code, suppressed });
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -93,9 +121,17 @@ impl<S: Subscriber> Layer<S> for CaptureLayer {
 struct Fields {
     code: Option<String>,
     reason: Option<String>,
+    suppressed: Option<u64>,
 }
 
 impl Visit for Fields {
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        match field.name() {
+            "suppressed" => self.suppressed = Some(value),
+            _ => self.record_debug(field, &value),
+        }
+    }
+
     fn record_str(&mut self, field: &Field, value: &str) {
         self.record_debug(field, &format_args!("{value}"));
     }

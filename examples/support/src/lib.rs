@@ -57,7 +57,11 @@ impl Options {
             }
         }
         match address(default_port) {
-            Ok(addr) => Options { package, demo, addr },
+            Ok(addr) => Options {
+                package,
+                demo,
+                addr,
+            },
             Err(message) => usage_error(package, message),
         }
     }

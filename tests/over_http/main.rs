@@ -1,0 +1,52 @@
+//! The four example servers as a user runs them: real binaries on free ports of
+//! 127.0.0.1, real HTTP. Each test starts its servers and stops them.
+//!
+//! - `client`: requests byte for byte, and the curl commands `--demo` prints;
+//! - `server`: the example processes;
+//! - `table`: the shared table of cases, with the code and reason logged for each;
+//! - `startup`: the secret and mode from the environment and `.env`, and every refusal;
+//! - `vendor`: the Approov quickstarts' own dummy secret and fixture tokens;
+//! - `demo`: `--demo`'s printed commands;
+//! - `shutdown`: SIGTERM lets requests in flight finish, then exits 0.
+#![allow(clippy::panic)] // a test helper fails its test by panicking
+
+mod client;
+mod demo;
+mod server;
+mod shutdown;
+mod startup;
+mod table;
+mod vendor;
+
+use approov_core::Mode;
+
+fn conformance(package: &str) {
+    table::over_http(package, Mode::Enforce);
+    table::over_http(package, Mode::Monitor);
+    table::a_flood_is_logged_at_a_bounded_rate(package);
+    startup::refuses_every_bad_configuration(package);
+    startup::reads_dotenv_and_the_environment_wins(package);
+    vendor::fixture_tokens_with_the_base64url_dummy_secret(package);
+    demo::prints_curl_commands_that_work(package);
+    shutdown::sigterm_finishes_the_request_in_flight(package);
+}
+
+#[test]
+fn axum() {
+    conformance("example-axum");
+}
+
+#[test]
+fn actix() {
+    conformance("example-actix");
+}
+
+#[test]
+fn rocket() {
+    conformance("example-rocket");
+}
+
+#[test]
+fn warp() {
+    conformance("example-warp");
+}
