@@ -40,6 +40,41 @@ pub(crate) fn parse_log_limit(value: &str) -> Result<Option<u32>, ConfigError> {
     }
 }
 
+/// Reads the message-signing settings from the environment over `signing`.
+pub(crate) fn message_signing_from_env(
+    env: &Env,
+    mut signing: crate::MessageSigning,
+) -> Result<crate::MessageSigning, ConfigError> {
+    let number = |var: &'static str| -> Result<Option<u64>, ConfigError> {
+        match env.get(var)? {
+            None => Ok(None),
+            Some(value) => match value.trim().parse::<u64>() {
+                Ok(number) => Ok(Some(number)),
+                Err(_) => Err(ConfigError::NotANumber { var, value }),
+            },
+        }
+    };
+    if let Some(secs) = number(MESSAGE_SIGNATURE_MAX_AGE_VAR)? {
+        signing = signing.with_max_age(std::time::Duration::from_secs(secs));
+    }
+    if let Some(secs) = number(MESSAGE_SIGNATURE_CLOCK_SKEW_VAR)? {
+        signing = signing.with_clock_skew(std::time::Duration::from_secs(secs));
+    }
+    if let Some(bytes) = number(MESSAGE_SIGNATURE_MAX_BODY_VAR)? {
+        signing = signing.with_max_body_len(usize::try_from(bytes).unwrap_or(usize::MAX));
+    }
+    Ok(signing)
+}
+
+/// The oldest a message signature's `created` may be, in seconds (default 300).
+pub const MESSAGE_SIGNATURE_MAX_AGE_VAR: &str = "APPROOV_MESSAGE_SIGNATURE_MAX_AGE_SECS";
+/// How far a message signature's `created` may be in the future, and its `expires` in
+/// the past, in seconds (default 60).
+pub const MESSAGE_SIGNATURE_CLOCK_SKEW_VAR: &str = "APPROOV_MESSAGE_SIGNATURE_CLOCK_SKEW_SECS";
+/// The largest body read to check a message signature's `content-digest`, in bytes
+/// (default 1 MiB).
+pub const MESSAGE_SIGNATURE_MAX_BODY_VAR: &str = "APPROOV_MESSAGE_SIGNATURE_MAX_BODY_BYTES";
+
 /// Secrets shorter than this (256 bits, RFC 7518's minimum for HS256) are accepted
 /// with a loud warning at start-up. Approov's own secrets are longer.
 pub const MIN_SECRET_LEN: usize = 32;
@@ -206,6 +241,14 @@ pub enum ConfigError {
     /// `APPROOV_LOG_LINES_PER_SECOND` is neither a positive number nor `unlimited`.
     #[error("{LOG_LINES_VAR} is {value:?}: set it to a number of lines per second (default 5) or `unlimited`")]
     InvalidLogLimit {
+        /// The value found.
+        value: String,
+    },
+    /// A variable that takes a whole number holds something else.
+    #[error("{var} is {value:?}: set it to a whole number")]
+    NotANumber {
+        /// The variable's name.
+        var: &'static str,
         /// The value found.
         value: String,
     },

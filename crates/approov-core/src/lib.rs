@@ -9,6 +9,7 @@ mod config;
 mod header;
 mod keys;
 mod log;
+mod message_signing;
 #[cfg(feature = "mint")]
 mod mint;
 mod rejection;
@@ -19,9 +20,20 @@ pub use binding::{binding_claim, AuthorizationBinding, Binding, BindingHeader, B
 pub use claims::ApproovClaims;
 pub use config::{
     ConfigError, Mode, SecretEncoding, BASE64URL_SECRET_VAR, BASE64_SECRET_VAR, LOG_LINES_VAR,
-    MIN_SECRET_LEN, MODE_VAR,
+    MESSAGE_SIGNATURE_CLOCK_SKEW_VAR, MESSAGE_SIGNATURE_MAX_AGE_VAR,
+    MESSAGE_SIGNATURE_MAX_BODY_VAR, MIN_SECRET_LEN, MODE_VAR,
 };
 pub use log::DEFAULT_LOG_LINES_PER_SECOND;
+#[cfg(feature = "mint")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mint")))]
+pub use message_signing::{
+    content_digest, DigestAlgorithm, DigestForm, InstallationKey, InstallationKeyError,
+    SignatureHeaders, SignatureParams,
+};
+pub use message_signing::{
+    MessageSignatureError, MessageSigning, SignedRequest, MAX_SIGNATURE_HEADER_LEN,
+    SIGNATURE_ALGORITHM, SIGNATURE_LABEL,
+};
 #[cfg(feature = "mint")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mint")))]
 pub use mint::{MintError, TokenMinter};

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use thiserror::Error;
 
-use crate::BindingHeader;
+use crate::{BindingHeader, MessageSignatureError};
 
 /// The reason a request's Approov token was rejected.
 ///
@@ -106,6 +106,10 @@ pub enum TokenRejection {
     /// The `pay` claim is not the hash of the bound headers' values.
     #[error("the token's `pay` claim does not match the bound header(s)")]
     BindingMismatch,
+    /// A route that requires installation message signing got a request whose
+    /// `install` signature (RFC 9421, key from the token's `ipk`) does not hold.
+    #[error("the request's installation message signature is invalid: {0}")]
+    MessageSignature(MessageSignatureError),
 }
 
 impl TokenRejection {
@@ -120,6 +124,7 @@ impl TokenRejection {
     /// | `token_expired` | `exp` has passed |
     /// | `missing_binding_header` | a bound header is missing or empty |
     /// | `binding_mismatch` | `pay` missing, or not the hash of the bound headers |
+    /// | `message_signature_...` | see [`MessageSignatureError::code`] |
     ///
     /// ```
     /// use approov_core::TokenRejection;
@@ -147,6 +152,7 @@ impl TokenRejection {
             TokenRejection::BindingHeaderDuplicate { .. }
             | TokenRejection::BindingClaimMissing
             | TokenRejection::BindingMismatch => "binding_mismatch",
+            TokenRejection::MessageSignature(error) => error.code(),
         }
     }
 
@@ -158,5 +164,14 @@ impl TokenRejection {
         "token_expired",
         "missing_binding_header",
         "binding_mismatch",
+        "message_signature_no_ipk",
+        "message_signature_invalid_ipk",
+        "message_signature_missing",
+        "message_signature_expired",
+        "message_signature_not_yet_valid",
+        "message_signature_digest_mismatch",
+        "message_signature_body_too_large",
+        "message_signature_body_not_provided",
+        "message_signature_invalid",
     ];
 }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::{ApproovClaims, ApproovVerifier, Binding, Mode, TokenRejection};
+use crate::{ApproovClaims, ApproovVerifier, Binding, Mode, SignedRequest, TokenRejection};
 
 /// What [`ApproovVerifier::check_request`] concluded about one request: the claims of
 /// a token that passed, or why it failed, and which [`Binding`] was checked.
@@ -27,6 +27,8 @@ pub struct Verification {
     outcome: Result<Arc<ApproovClaims>, TokenRejection>,
     /// The binding checked, when the token passed one.
     binding: Option<Binding>,
+    /// Whether the request's installation message signature was checked and holds.
+    signed: bool,
     verifier: ApproovVerifier,
 }
 
@@ -44,6 +46,7 @@ impl Verification {
         Verification {
             outcome: outcome.map(Arc::new),
             binding,
+            signed: false,
             verifier: verifier.clone(),
         }
     }
@@ -109,6 +112,50 @@ impl Verification {
         }
     }
 
+    /// Whether the request's installation message signature was checked (by
+    /// [`message_signed`](Self::message_signed)) and holds.
+    pub fn is_message_signed(&self) -> bool {
+        self.signed
+    }
+
+    /// This verification, with the request's installation message signature checked
+    /// too (and a failure logged), unless it already was: the `install` signature of
+    /// RFC 9421 over `request`, with the key in the token's `ipk` claim (a token
+    /// without one fails), under the verifier's
+    /// [`MessageSigning`](crate::MessageSigning) settings. An adapter builds `request`
+    /// from the request as the client addressed it; when
+    /// [`MessageSigning::needs_body`](crate::MessageSigning::needs_body) says so, with
+    /// the body (at most [`max_body_len`](crate::MessageSigning::max_body_len) bytes
+    /// read, the same bytes then given to the handler).
+    pub fn message_signed<'h, F, I>(self, request: &SignedRequest<'_, F>) -> Verification
+    where
+        F: Fn(&str) -> I,
+        I: IntoIterator<Item = &'h [u8]>,
+    {
+        if self.signed {
+            return self;
+        }
+        let Ok(claims) = &self.outcome else {
+            return self;
+        };
+        let signing = self.verifier.message_signing();
+        match signing.verify(claims.ipk.as_deref(), request, crate::verifier::unix_now()) {
+            Ok(()) => Verification {
+                signed: true,
+                ..self
+            },
+            Err(error) => {
+                let rejection = TokenRejection::MessageSignature(error);
+                self.verifier.log_failure(&rejection);
+                Verification {
+                    outcome: Err(rejection),
+                    binding: None,
+                    ..self
+                }
+            }
+        }
+    }
+
     /// The claims, or why the request failed.
     pub fn into_result(self) -> Result<ApproovClaims, TokenRejection> {
         self.outcome.map(Arc::unwrap_or_clone)
@@ -120,6 +167,7 @@ impl fmt::Debug for Verification {
         f.debug_struct("Verification")
             .field("outcome", &self.outcome)
             .field("binding", &self.binding)
+            .field("message_signed", &self.signed)
             .field("mode", &self.mode())
             .finish()
     }

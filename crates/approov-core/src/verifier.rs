@@ -15,8 +15,8 @@ use crate::header::token_from_values;
 use crate::keys::HmacKey;
 use crate::log::{RejectionLog, DEFAULT_LOG_LINES_PER_SECOND};
 use crate::{
-    ApproovClaims, Binding, ConfigError, Mode, SecretEncoding, TokenRejection, Verification,
-    LOG_LINES_VAR, MODE_VAR,
+    ApproovClaims, Binding, ConfigError, MessageSigning, Mode, SecretEncoding, TokenRejection,
+    Verification, LOG_LINES_VAR, MODE_VAR,
 };
 
 /// The longest token, in bytes, that is looked at. Approov tokens are a few hundred
@@ -65,6 +65,7 @@ struct Inner {
     token_prefix: Option<String>,
     mode: Mode,
     log: Arc<RejectionLog>,
+    message_signing: MessageSigning,
 }
 
 impl fmt::Debug for ApproovVerifier {
@@ -92,7 +93,11 @@ impl ApproovVerifier {
     /// - `APPROOV_MODE`: `enforce` (the default) or `monitor` (see [`Mode`]);
     /// - `APPROOV_LOG_LINES_PER_SECOND`: how many lines each failure code may write per
     ///   second (default 5; `unlimited` to log every failure; see
-    ///   [`with_log_limit`](Self::with_log_limit)).
+    ///   [`with_log_limit`](Self::with_log_limit));
+    /// - for routes that require installation message signing (see
+    ///   [`MessageSigning`]): `APPROOV_MESSAGE_SIGNATURE_MAX_AGE_SECS` (default 300),
+    ///   `APPROOV_MESSAGE_SIGNATURE_CLOCK_SKEW_SECS` (default 60) and
+    ///   `APPROOV_MESSAGE_SIGNATURE_MAX_BODY_BYTES` (default 1 MiB).
     ///
     /// # Errors
     /// No secret is set, one is empty or does not decode (a base64url value in
@@ -108,7 +113,8 @@ impl ApproovVerifier {
         if let Some(limit) = env.get(LOG_LINES_VAR)? {
             verifier = verifier.with_log_limit(crate::config::parse_log_limit(&limit)?);
         }
-        Ok(verifier)
+        let signing = crate::config::message_signing_from_env(&env, MessageSigning::default())?;
+        Ok(verifier.with_message_signing(signing))
     }
 
     /// Reads the secret from the variable `var` (the environment, else `./.env`),
@@ -157,6 +163,7 @@ impl ApproovVerifier {
                 token_prefix: None,
                 mode: Mode::Enforce,
                 log: Arc::new(RejectionLog::new(Some(DEFAULT_LOG_LINES_PER_SECOND))),
+                message_signing: MessageSigning::default(),
             }),
         }
     }
@@ -175,7 +182,10 @@ impl ApproovVerifier {
 
     /// Reads the token from header `name` instead of `Approov-Token`.
     pub fn with_token_header(mut self, name: &str) -> Self {
-        self.inner_mut().token_header = Cow::Owned(name.to_ascii_lowercase());
+        let inner = self.inner_mut();
+        inner.token_header = Cow::Owned(name.to_ascii_lowercase());
+        // A message signature must cover the token in whatever header carries it.
+        inner.message_signing = inner.message_signing.clone().with_token_header(name);
         self
     }
 
@@ -223,6 +233,18 @@ impl ApproovVerifier {
     /// ```
     pub fn rejection_counts(&self) -> Vec<(&'static str, u64)> {
         self.inner.log.counts()
+    }
+
+    /// Sets how routes that require installation message signing check it (maximum
+    /// age of `created`, clock skew, the largest body read for `content-digest`).
+    pub fn with_message_signing(mut self, signing: MessageSigning) -> Self {
+        self.inner_mut().message_signing = signing.with_token_header(&self.inner.token_header);
+        self
+    }
+
+    /// How routes that require installation message signing check it.
+    pub fn message_signing(&self) -> &MessageSigning {
+        &self.inner.message_signing
     }
 
     /// The mode: whether failed checks refuse the request.
@@ -414,7 +436,7 @@ fn check_header(encoded: &str) -> Result<(), TokenRejection> {
     Ok(())
 }
 
-fn unix_now() -> u64 {
+pub(crate) fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(u64::MAX, |d| d.as_secs()) // a clock before 1970 expires everything

@@ -1,15 +1,20 @@
 //! The shared case table, checked at the core: what every adapter builds on. Each
 //! rejected case must fail for the reason the table gives, logged once with its code.
 
-use approov_core::Mode;
-use approov_testkit::{cases, LogCapture, Observed, Report, TestSecret};
+use approov_core::{Mode, SignedRequest};
+use approov_testkit::{
+    message_signing_cases, token_cases, LogCapture, Observed, Report, TestSecret,
+};
 
 fn table_at_the_core(mode: Mode) {
     let secret = TestSecret::new();
     let verifier = secret.verifier().with_mode(mode);
     let (logs, _guard) = LogCapture::install();
     let mut report = Report::new(format!("core ({mode:?})")).in_mode(mode);
-    for case in cases(&secret) {
+    let cases = token_cases(&secret)
+        .into_iter()
+        .chain(message_signing_cases(&secret));
+    for case in cases {
         let Some(binding) = case.route.checks() else {
             continue;
         };
@@ -21,7 +26,16 @@ fn table_at_the_core(mode: Mode) {
                 .collect()
         };
         logs.take();
-        let verification = verifier.check_request(headers, binding.as_ref());
+        let mut verification = verifier.check_request(headers, binding.as_ref());
+        if case.route.requires_message_signing() {
+            // What an adapter hands over: the request as the client addressed it.
+            let host = headers("host").concat();
+            let host = String::from_utf8_lossy(&host);
+            let target = case.target();
+            let request = SignedRequest::new(case.method, "http", &host, &target, headers)
+                .with_body(&case.body);
+            verification = verification.message_signed(&request);
+        }
         // What an adapter answers for this verification.
         let observed = Observed {
             status: if verification.refused() { 401 } else { 200 },

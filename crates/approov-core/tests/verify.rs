@@ -420,6 +420,21 @@ fn from_env_reads_either_encoding_and_refuses_what_is_wrong() {
         );
     }
     set(None, None, None).expect_err("cleaned up");
+
+    // Message-signing settings.
+    std::env::set_var("APPROOV_MESSAGE_SIGNATURE_MAX_AGE_SECS", "10");
+    let verifier = set(Some(secret.base64()), None, None).expect("a good secret");
+    assert_eq!(
+        verifier.message_signing(),
+        &approov_core::MessageSigning::default().with_max_age(std::time::Duration::from_secs(10))
+    );
+    std::env::set_var("APPROOV_MESSAGE_SIGNATURE_MAX_AGE_SECS", "ten");
+    let err = set(Some(secret.base64()), None, None).expect_err("not a number");
+    assert_eq!(
+        err.to_string(),
+        "APPROOV_MESSAGE_SIGNATURE_MAX_AGE_SECS is \"ten\": set it to a whole number"
+    );
+    std::env::remove_var("APPROOV_MESSAGE_SIGNATURE_MAX_AGE_SECS");
 }
 
 #[test]
@@ -485,5 +500,70 @@ fn the_vendors_fixture_tokens_with_its_base64url_dummy_secret() {
     assert_eq!(
         double.check(&wrong, headers),
         Err(TokenRejection::BindingMismatch)
+    );
+}
+
+#[test]
+fn the_vendors_installation_key_signs_a_request_the_verification_accepts() {
+    use approov_core::{InstallationKey, SignatureParams, SignedRequest};
+    use approov_testkit::vendor;
+    let verifier = ApproovVerifier::from_base64url_secret(vendor::TEST_SECRET_BASE64URL)
+        .expect("secret")
+        .with_log_limit(None);
+    let key = InstallationKey::from_pkcs8_pem(vendor::TEST_INSTALL_PRIVATE_KEY_PEM).expect("pem");
+    assert_eq!(key.ipk(), vendor::TEST_INSTALL_PUBLIC_KEY);
+    let mut headers: Vec<(&str, String)> = vec![("approov-token", vendor::GOOD_IPK_TOKEN.into())];
+    let created = u64::try_from(now()).expect("after 1970");
+    let signed = {
+        let get = |name: &str| -> Vec<&[u8]> {
+            headers
+                .iter()
+                .filter(|(n, _)| *n == name)
+                .map(|(_, v)| v.as_bytes())
+                .collect()
+        };
+        let request = SignedRequest::new("GET", "https", "api.example.com", "/orders?id=7", get);
+        key.sign_request(
+            &request,
+            &SignatureParams::new(&["@method", "@target-uri", "approov-token"], created),
+        )
+        .expect("signed")
+    };
+    headers.push(("signature", signed.signature));
+    headers.push(("signature-input", signed.signature_input));
+    let get = |name: &str| -> Vec<&[u8]> {
+        headers
+            .iter()
+            .filter(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_bytes())
+            .collect()
+    };
+    let request = SignedRequest::new("GET", "https", "api.example.com", "/orders?id=7", get);
+    let verification = verifier.check_request(get, None).message_signed(&request);
+    assert!(verification.passed() && verification.is_message_signed());
+    // Checked once: a second call does not verify again.
+    let again = verification.clone().message_signed(&request);
+    assert!(again.is_message_signed());
+
+    let elsewhere = SignedRequest::new("GET", "https", "api.example.com", "/orders?id=8", get);
+    let forged = verifier.check_request(get, None).message_signed(&elsewhere);
+    assert_eq!(
+        forged.rejection().map(TokenRejection::code),
+        Some("message_signature_invalid")
+    );
+    assert!(forged.refused());
+    // A token without ipk cannot pass a signed route.
+    let no_ipk = |name: &str| -> Vec<&[u8]> {
+        match name {
+            "approov-token" => vec![vendor::GOOD_MIN_TOKEN.as_bytes()],
+            _ => get(name),
+        }
+    };
+    let unsigned = verifier
+        .check_request(no_ipk, None)
+        .message_signed(&request);
+    assert_eq!(
+        unsigned.rejection().map(TokenRejection::code),
+        Some("message_signature_no_ipk")
     );
 }

@@ -24,6 +24,9 @@ pub enum Route {
     TokenBinding,
     /// `/token-double-binding`: a valid token bound to `Authorization` then `SessionId`.
     TokenDoubleBinding,
+    /// `/token-message-signing` (GET and POST): a valid token with an `ipk`, and a
+    /// valid `install` message signature over the request.
+    TokenMessageSigning,
     /// A path no server routes.
     Unknown,
 }
@@ -36,6 +39,7 @@ impl Route {
             Route::TokenCheck => "/token-check",
             Route::TokenBinding => "/token-binding",
             Route::TokenDoubleBinding => "/token-double-binding",
+            Route::TokenMessageSigning => "/token-message-signing",
             Route::Unknown => "/no-such-route",
         }
     }
@@ -45,12 +49,17 @@ impl Route {
         self.checks().is_some()
     }
 
+    /// Whether the route requires an installation message signature.
+    pub fn requires_message_signing(self) -> bool {
+        self == Route::TokenMessageSigning
+    }
+
     /// What the route checks: `None` for no check, `Some(None)` for a token with no
     /// binding, `Some(Some(binding))` for a bound token.
     pub fn checks(self) -> Option<Option<Binding>> {
         match self {
             Route::Unprotected | Route::Unknown => None,
-            Route::TokenCheck => Some(None),
+            Route::TokenCheck | Route::TokenMessageSigning => Some(None),
             Route::TokenBinding => Some(Some(Binding::from(BindingHeader::AUTHORIZATION))),
             Route::TokenDoubleBinding => Some(Some(Binding::from([
                 BindingHeader::AUTHORIZATION,
@@ -90,15 +99,45 @@ impl Expect {
 pub struct Case {
     /// What the case is about; test output names it.
     pub name: &'static str,
-    /// Where the request goes (always GET).
+    /// The request method: `GET`, or `POST` for some message-signing cases.
+    pub method: &'static str,
+    /// Where the request goes.
     pub route: Route,
-    /// The request's headers, in order; a name may repeat.
+    /// The query, with its `?` (or empty).
+    pub query: &'static str,
+    /// The request's headers, in order; a name may repeat. A `Host` header here is
+    /// sent instead of the client's own.
     pub headers: Vec<(&'static str, Vec<u8>)>,
+    /// The body (empty for none).
+    pub body: Vec<u8>,
     /// The answer.
     pub expect: Expect,
 }
 
 impl Case {
+    /// A `GET` of `route` with `headers` and no body.
+    pub fn get(
+        name: &'static str,
+        route: Route,
+        headers: Vec<(&'static str, Vec<u8>)>,
+        expect: Expect,
+    ) -> Case {
+        Case {
+            name,
+            method: "GET",
+            route,
+            query: "",
+            headers,
+            body: Vec::new(),
+            expect,
+        }
+    }
+
+    /// The request target: the route's path and the query.
+    pub fn target(&self) -> String {
+        format!("{}{}", self.route.path(), self.query)
+    }
+
     /// The headers as `(name, raw value)` pairs, the shape the test clients take.
     pub fn header_pairs(&self) -> Vec<(&str, &[u8])> {
         self.headers
@@ -118,8 +157,20 @@ fn token_header(header: fn(std::borrow::Cow<'static, str>) -> TokenRejection) ->
     header("approov-token".into())
 }
 
-/// Every case, with tokens minted or forged for `secret`.
+/// Every case of the token routes, with tokens minted or forged for `secret`.
+// TODO(message signing in the adapters): every case, token_cases and message_signing_cases.
 pub fn cases(secret: &TestSecret) -> Vec<Case> {
+    token_cases(secret)
+}
+
+/// The cases of `/token-message-signing`: requests signed (or mis-signed) with a fresh
+/// installation key whose public half is the token's `ipk`.
+pub fn message_signing_cases(secret: &TestSecret) -> Vec<Case> {
+    crate::signed::message_signing_cases(secret)
+}
+
+/// Every case but message signing's, with tokens minted or forged for `secret`.
+pub fn token_cases(secret: &TestSecret) -> Vec<Case> {
     let valid = secret.token(300, None);
     let bound = secret.token(300, Some(AUTHORIZATION));
     let double_bound = secret.token_bound_to(300, &[AUTHORIZATION, SESSION_ID]);
@@ -158,16 +209,11 @@ pub fn cases(secret: &TestSecret) -> Vec<Case> {
     let missing = |header: &'static str| TokenRejection::BindingHeaderMissing {
         header: BindingHeader::new(header),
     };
-    let case = |name, route, headers, expect| Case {
-        name,
-        route,
-        headers,
-        expect,
-    };
+    let case = Case::get;
     use Expect::*;
     use Route::*;
 
-    vec![
+    let cases = vec![
         case("unprotected without a token", Unprotected, vec![], Hello),
         case(
             "unprotected ignores a bad token",
@@ -629,10 +675,11 @@ pub fn cases(secret: &TestSecret) -> Vec<Case> {
             tok("garbage"),
             NotFound,
         ),
-    ]
+    ];
+    cases
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)

@@ -21,14 +21,17 @@ mod report;
 #[cfg(feature = "rocket")]
 #[path = "client/rocket.rs"]
 pub mod rocket;
+mod signed;
 pub mod vendor;
 #[cfg(feature = "warp")]
 #[path = "client/warp.rs"]
 pub mod warp;
 
 pub use cases::{
-    cases, Case, Expect, Route, AUTHORIZATION, HELLO_BODY, REJECTION_BODY, SESSION_ID,
+    cases, message_signing_cases, token_cases, Case, Expect, Route, AUTHORIZATION, HELLO_BODY,
+    REJECTION_BODY, SESSION_ID,
 };
 pub use forge::{forge, forge_raw, Alg, TestSecret};
 pub use logs::{LogCapture, Logged, Suppressed};
 pub use report::{Observed, Report};
+pub use signed::SIGNED_HOST;

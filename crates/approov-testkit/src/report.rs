@@ -42,9 +42,10 @@ impl Case {
             Ok(())
         } else {
             Err(format!(
-                "{} (GET {}): expected {:?}{}, got {} {:?} {:?}",
+                "{} ({} {}): expected {:?}{}, got {} {:?} {:?}",
                 self.name,
-                self.route.path(),
+                self.method,
+                self.target(),
                 self.expect,
                 if mode == Mode::Monitor {
                     " in monitor mode"
@@ -87,9 +88,10 @@ impl Case {
             Ok(())
         } else {
             Err(format!(
-                "{} (GET {}): expected the log {:?}, got {:?}",
+                "{} ({} {}): expected the log {:?}, got {:?}",
                 self.name,
-                self.route.path(),
+                self.method,
+                self.target(),
                 expected,
                 logged
             ))

@@ -6,11 +6,29 @@ use axum::http::{HeaderName, HeaderValue, Method, Request};
 use axum::Router;
 use tower::ServiceExt;
 
-use crate::Observed;
+use crate::{Case, Observed};
+
+/// Sends one case of the shared table to `app`: its method, target, headers and body.
+pub async fn case(app: &Router, case: &Case) -> Observed {
+    let method = Method::from_bytes(case.method.as_bytes())
+        .unwrap_or_else(|e| panic!("bad test method {}: {e}", case.method));
+    let body = Body::from(case.body.clone());
+    send_with_body(app, method, &case.target(), &case.header_pairs(), body).await
+}
 
 /// Sends `method path` with `headers` (raw values, names may repeat) to `app`.
 pub async fn send(app: &Router, method: Method, path: &str, headers: &[(&str, &[u8])]) -> Observed {
-    let mut request = Request::new(Body::empty());
+    send_with_body(app, method, path, headers, Body::empty()).await
+}
+
+async fn send_with_body(
+    app: &Router,
+    method: Method,
+    path: &str,
+    headers: &[(&str, &[u8])],
+    body: Body,
+) -> Observed {
+    let mut request = Request::new(body);
     *request.method_mut() = method;
     *request.uri_mut() = path
         .parse()

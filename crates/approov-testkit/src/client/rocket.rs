@@ -1,9 +1,32 @@
 //! Sending a request through `rocket::local::blocking::Client`.
 
-use rocket::http::Header;
+use rocket::http::{Header, Method};
 use rocket::local::blocking::{Client, LocalResponse};
 
-use crate::Observed;
+use crate::{Case, Observed};
+
+/// Sends one case of the shared table through `client`: its method, target, headers
+/// and body.
+pub fn case(client: &Client, case: &Case) -> Observed {
+    let method: Method = case
+        .method
+        .parse()
+        .unwrap_or_else(|()| panic!("bad test method {}", case.method));
+    let request = case
+        .header_pairs()
+        .iter()
+        .fold(
+            client.req(method, case.target()),
+            |request, (name, value)| {
+                request.header(Header::new(
+                    name.to_string(),
+                    String::from_utf8_lossy(value).into_owned(),
+                ))
+            },
+        )
+        .body(case.body.clone());
+    observe(request.dispatch())
+}
 
 /// Sends `GET path` with `headers` (names may repeat). Rocket holds header values as
 /// text, so bytes that are not UTF-8 are sent lossily.

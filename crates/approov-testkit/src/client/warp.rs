@@ -7,7 +7,26 @@ use warp::http::header::CONTENT_TYPE;
 use warp::http::{HeaderName, HeaderValue, Request, Response};
 use warp::{Filter, Reply};
 
-use crate::Observed;
+use crate::{Case, Observed};
+
+/// Sends one case of the shared table to `routes`: its method, target, headers and body.
+pub async fn case<F>(routes: &F, case: &Case) -> Observed
+where
+    F: Filter + Clone + Send + Sync + 'static,
+    F::Extract: Reply + Send,
+{
+    let mut request = Request::builder()
+        .method(case.method)
+        .uri(case.target())
+        .body(String::from_utf8_lossy(&case.body).into_owned())
+        .unwrap_or_else(|e| panic!("bad test request {}: {e}", case.target()));
+    for (name, value) in case.header_pairs() {
+        request
+            .headers_mut()
+            .append(header_name(name), header_value(value));
+    }
+    send(routes, request).await
+}
 
 /// Sends `GET path` with `headers` (raw values, names may repeat) to `routes`.
 pub async fn get<F>(routes: &F, path: &str, headers: &[(&str, &[u8])]) -> Observed
@@ -36,6 +55,14 @@ where
             .headers_mut()
             .append(header_name(name), header_value(value));
     }
+    send(routes, request).await
+}
+
+async fn send<F>(routes: &F, request: Request<String>) -> Observed
+where
+    F: Filter + Clone + Send + Sync + 'static,
+    F::Extract: Reply + Send,
+{
     let response = match warp::service(routes.clone()).oneshot(request).await {
         Ok(response) => response,
         Err(infallible) => match infallible {},

@@ -1,0 +1,107 @@
+//! What one message-signature check costs, next to its floor: one ECDSA P-256 verify of
+//! a signature base of the same size with the same backend (RustCrypto's `p256`).
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+
+use approov_core::{InstallationKey, MessageSigning, SignatureParams, SignedRequest};
+use approov_testkit::TestSecret;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use criterion::{criterion_group, criterion_main, Criterion};
+use p256::ecdsa::signature::Verifier as _;
+use p256::ecdsa::{Signature, VerifyingKey};
+use p256::pkcs8::DecodePublicKey as _;
+
+const NOW: u64 = 1_744_292_750;
+
+fn message_signing(c: &mut Criterion) {
+    let key = InstallationKey::generate();
+    let ipk = key.ipk();
+    let token = TestSecret::new().token(3600, None);
+    let unsigned: Vec<(&str, Vec<u8>)> = vec![("approov-token", token.clone().into_bytes())];
+    let params = SignatureParams::new(&["@method", "@target-uri", "approov-token"], NOW);
+    let signed = {
+        let values = |name: &str| -> Vec<&[u8]> {
+            unsigned
+                .iter()
+                .filter(|(n, _)| *n == name)
+                .map(|(_, v)| v.as_slice())
+                .collect()
+        };
+        let request = SignedRequest::new("GET", "https", "api.example.com", "/shapes?x=1", values);
+        key.sign_request(&request, &params)
+            .unwrap_or_else(|_| unreachable!("the bench request is signable"))
+    };
+    let mut headers = unsigned.clone();
+    headers.push(("signature", signed.signature.clone().into_bytes()));
+    headers.push((
+        "signature-input",
+        signed.signature_input.clone().into_bytes(),
+    ));
+    let values = |name: &str| -> Vec<&[u8]> {
+        headers
+            .iter()
+            .filter(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_slice())
+            .collect()
+    };
+    let signing = MessageSigning::default();
+    let request = SignedRequest::new("GET", "https", "api.example.com", "/shapes?x=1", values);
+    assert!(
+        signing.verify(Some(&ipk), &request, NOW).is_ok(),
+        "the bench request must verify"
+    );
+    let tampered = SignedRequest::new("GET", "https", "api.example.com", "/shapes?x=2", values);
+    assert!(signing.verify(Some(&ipk), &tampered, NOW).is_err());
+
+    // The floor: the same key, a base of the same length, one verify.
+    let base = format!(
+        "\"@method\": GET\n\"@target-uri\": https://api.example.com/shapes?x=1\n\"approov-token\": {token}\n\"@signature-params\": {}",
+        signed.signature_input.trim_start_matches("install=")
+    );
+    let floor_signature = Signature::from_slice(&key.sign(base.as_bytes()))
+        .unwrap_or_else(|_| unreachable!("a fresh signature is valid"));
+    let der = STANDARD.decode(&ipk).unwrap_or_default();
+    let floor_key = VerifyingKey::from_public_key_der(&der)
+        .unwrap_or_else(|_| unreachable!("a fresh key is valid"));
+    assert!(floor_key.verify(base.as_bytes(), &floor_signature).is_ok());
+
+    let garbage_headers = |name: &str| -> Vec<&[u8]> {
+        match name {
+            "signature" | "signature-input" => vec![b"install=(((".as_slice()],
+            _ => vec![token.as_bytes()],
+        }
+    };
+    let garbage = SignedRequest::new(
+        "GET",
+        "https",
+        "api.example.com",
+        "/shapes?x=1",
+        garbage_headers,
+    );
+
+    let mut group = c.benchmark_group("approov-core message signing");
+    group.bench_function("floor: ECDSA P-256 verify of the signature base", |b| {
+        b.iter(|| black_box(floor_key.verify(black_box(base.as_bytes()), &floor_signature)))
+    });
+    group.bench_function("verify: GET over @method @target-uri approov-token", |b| {
+        b.iter(|| black_box(signing.verify(black_box(Some(&ipk)), &request, NOW)))
+    });
+    group.bench_function("reject: tampered query (full ECDSA verify)", |b| {
+        b.iter(|| black_box(signing.verify(black_box(Some(&ipk)), &tampered, NOW)))
+    });
+    // Every parse and check before the ECDSA verify, which an ipk that is not P-256 stops.
+    let ed25519 = "MCowBQYDK2VwAyEAJrQLj5P/89iXES9+vFgrIy29clF9CC/oPPsw3c5D0bs=";
+    group.bench_function(
+        "reject: ipk not P-256 (parsing and checks, no ECDSA)",
+        |b| b.iter(|| black_box(signing.verify(black_box(Some(ed25519)), &request, NOW))),
+    );
+    group.bench_function("reject: garbage Signature-Input (no ECDSA)", |b| {
+        b.iter(|| black_box(signing.verify(black_box(Some(&ipk)), &garbage, NOW)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, message_signing);
+criterion_main!(benches);

@@ -1,0 +1,466 @@
+//! Installation message signing: checking the RFC 9421 HTTP message signature that the
+//! Approov SDK adds to each request with the app installation's own P-256 key.
+//!
+//! The token's `ipk` claim carries the public half of that key (standard base64 of its
+//! DER SubjectPublicKeyInfo). The request carries two RFC 9651 dictionaries:
+//!
+//! ```text
+//! Signature-Input: install=("@method" "@target-uri" "approov-token");alg="ecdsa-p256-sha256";created=1744292750
+//! Signature: install=:<64 bytes of r||s, base64>:
+//! ```
+//!
+//! [`MessageSigning`] rebuilds the signature base of RFC 9421 §2.5 from the request and
+//! checks the signature against `ipk`. See [`MessageSigning::verify`] for every rule.
+
+mod base;
+mod digest;
+mod error;
+mod input;
+mod key;
+#[cfg(feature = "mint")]
+mod sign;
+
+use std::fmt;
+use std::time::Duration;
+
+pub use error::MessageSignatureError;
+#[cfg(feature = "mint")]
+pub use sign::{
+    content_digest, DigestAlgorithm, DigestForm, InstallationKey, InstallationKeyError,
+    SignatureHeaders, SignatureParams,
+};
+
+use error::MessageSignatureError as Error;
+
+/// The label of Approov's signature in `Signature` and `Signature-Input`.
+pub const SIGNATURE_LABEL: &str = "install";
+
+/// The one signature algorithm accepted, as the `alg` parameter names it.
+pub const SIGNATURE_ALGORITHM: &str = "ecdsa-p256-sha256";
+
+/// The longest `Signature`, `Signature-Input` or `Content-Digest` header looked at, in
+/// bytes (all of a header's lines together). Approov's are a few hundred bytes.
+pub const MAX_SIGNATURE_HEADER_LEN: usize = 8 * 1024;
+
+const DEFAULT_MAX_AGE: u64 = 300;
+const DEFAULT_CLOCK_SKEW: u64 = 60;
+const DEFAULT_MAX_BODY_LEN: usize = 1024 * 1024;
+/// Kept apart from the verifier's constant of the same value so the two can change apart.
+const DEFAULT_TOKEN_HEADER: &str = "approov-token";
+
+/// Checks installation message signatures: the RFC 9421 HTTP message signature the
+/// Approov SDK adds to each request with the app installation's own P-256 key.
+///
+/// The token's `ipk` claim carries the public half of that key (standard base64 of its
+/// DER SubjectPublicKeyInfo); the request carries two RFC 9651 dictionaries:
+///
+/// ```text
+/// Signature-Input: install=("@method" "@target-uri" "approov-token");alg="ecdsa-p256-sha256";created=1744292750
+/// Signature: install=:<64 bytes of r||s, base64>:
+/// ```
+///
+/// Build it once at start-up; it holds only the policy (times and sizes), the key comes
+/// with each request's token. [`verify`](Self::verify) lists every rule.
+///
+/// Defaults: signatures up to 300 s old, 60 s of clock skew, signed bodies up to 1 MiB,
+/// the token in `approov-token`.
+///
+/// ```
+/// use std::time::Duration;
+/// use approov_core::{MessageSigning, MessageSignatureError, SignedRequest};
+///
+/// let signing = MessageSigning::default().with_max_age(Duration::from_secs(120));
+///
+/// // Per request: the request as the client addressed it, and its headers.
+/// let headers = |_name: &str| -> Vec<&[u8]> { Vec::new() };
+/// let request = SignedRequest::new("GET", "https", "api.example.com", "/shapes?x=1", headers);
+/// let ipk = Some("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEJSm4DMcivAwvhM+KNce2C/X26cj3oGyUwWVUPuNuZHtd2qyVsM+0g7qX73Qh0Of6fn10AApLnl8vRQsvx94fZQ==");
+/// assert_eq!(
+///     signing.verify(ipk, &request, 1_744_292_760),
+///     Err(MessageSignatureError::MissingSignature)
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageSigning {
+    max_age: u64,
+    clock_skew: u64,
+    max_body_len: usize,
+    token_header: String,
+}
+
+impl Default for MessageSigning {
+    fn default() -> Self {
+        MessageSigning {
+            max_age: DEFAULT_MAX_AGE,
+            clock_skew: DEFAULT_CLOCK_SKEW,
+            max_body_len: DEFAULT_MAX_BODY_LEN,
+            token_header: DEFAULT_TOKEN_HEADER.to_owned(),
+        }
+    }
+}
+
+impl MessageSigning {
+    /// The default policy (see the type's docs).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Rejects signatures whose `created` is more than `max_age` ago (default 300 s).
+    /// Whole seconds.
+    pub fn with_max_age(mut self, max_age: Duration) -> Self {
+        self.max_age = max_age.as_secs();
+        self
+    }
+
+    /// Tolerates a client clock up to `skew` ahead of the server's for `created`, and
+    /// accepts a signature up to `skew` past its `expires` (default 60 s). Whole seconds.
+    pub fn with_clock_skew(mut self, skew: Duration) -> Self {
+        self.clock_skew = skew.as_secs();
+        self
+    }
+
+    /// The longest body, in bytes, checked against a signed `Content-Digest`
+    /// (default 1 MiB). A longer one is rejected with
+    /// [`BodyTooLarge`](MessageSignatureError::BodyTooLarge).
+    pub fn with_max_body_len(mut self, max_body_len: usize) -> Self {
+        self.max_body_len = max_body_len;
+        self
+    }
+
+    /// The header that must be covered, as the one carrying the token (default
+    /// `approov-token`); set it as for
+    /// `ApproovVerifier::with_token_header`.
+    pub fn with_token_header(mut self, name: &str) -> Self {
+        self.token_header = name.to_ascii_lowercase();
+        self
+    }
+
+    /// The longest body checked, in bytes. An adapter reads at most one byte more than
+    /// this before handing the body over.
+    pub fn max_body_len(&self) -> usize {
+        self.max_body_len
+    }
+
+    /// Whether the request's `install` signature covers `content-digest`, so that the
+    /// adapter must buffer the body and pass it with [`SignedRequest::with_body`].
+    ///
+    /// `false` when there is no signature or it does not parse: [`verify`](Self::verify)
+    /// then rejects the request without looking at the body.
+    ///
+    /// ```
+    /// let headers = |name: &str| -> Vec<&[u8]> {
+    ///     match name {
+    ///         "signature-input" => vec![br#"install=("@method" "approov-token" "content-digest");created=1"#.as_slice()],
+    ///         _ => vec![],
+    ///     }
+    /// };
+    /// assert!(approov_core::MessageSigning::default().needs_body(headers));
+    /// ```
+    pub fn needs_body<'h, F, I>(&self, headers: F) -> bool
+    where
+        F: Fn(&str) -> I,
+        I: IntoIterator<Item = &'h [u8]>,
+    {
+        input::install_input(headers("signature-input")).is_some_and(|list| {
+            list.items.iter().any(|item| {
+                item.bare_item
+                    .as_string()
+                    .is_some_and(|name| name.as_str() == "content-digest")
+            })
+        })
+    }
+
+    /// Checks a request's `install` signature as if the time were `now` (seconds since
+    /// the epoch). It does not log.
+    ///
+    /// In this order, so that the cheap checks come first:
+    ///
+    /// 1. `ipk` is present and not empty.
+    /// 2. `Signature` and `Signature-Input` are present, each at most
+    ///    [`MAX_SIGNATURE_HEADER_LEN`] bytes, and parse as RFC 9651 dictionaries (all of
+    ///    a header's lines joined with `, `).
+    /// 3. Both have the same labels, and one of them is `install`; other labels are
+    ///    otherwise ignored.
+    /// 4. The `install` signature is exactly 64 bytes (raw `r || s`; a DER-encoded
+    ///    signature is refused), as a byte sequence (`:BASE64:`, RFC 9421 and Approov's
+    ///    iOS SDK) or a string of standard base64 (`"BASE64"`, Approov's Android SDK);
+    ///    its input is an inner list of at most
+    ///    64 distinct strings without parameters, each a lower-case header name or one
+    ///    of `@method`, `@target-uri`, `@authority`, `@scheme`, `@request-target`,
+    ///    `@path`, `@query`. Signature parameters other than `alg`, `created`,
+    ///    `expires`, `keyid`, `nonce`, `tag` are refused.
+    /// 5. `alg` is `ecdsa-p256-sha256`, and the token header (`approov-token`) is
+    ///    covered.
+    /// 6. `created` is present, not later than `now` plus the clock skew and not more
+    ///    than the maximum age before `now`; `expires`, when present, is not before
+    ///    `created` and not more than the clock skew before `now`.
+    /// 7. When `content-digest` is covered, a body was passed and is at most
+    ///    [`max_body_len`](Self::max_body_len) bytes.
+    /// 8. `ipk` decodes to a P-256 key.
+    /// 9. The signature base is rebuilt (RFC 9421 §2.5) and the ECDSA P-256 SHA-256
+    ///    signature verifies over it. Every covered header must be present.
+    /// 10. When `content-digest` is covered, the body matches its `sha-256` and
+    ///     `sha-512` members (at least one must be there).
+    ///
+    /// # Errors
+    /// The first rule broken, as a [`MessageSignatureError`].
+    pub fn verify<'h, F, I>(
+        &self,
+        ipk: Option<&str>,
+        request: &SignedRequest<'_, F>,
+        now: u64,
+    ) -> Result<(), MessageSignatureError>
+    where
+        F: Fn(&str) -> I,
+        I: IntoIterator<Item = &'h [u8]>,
+    {
+        let ipk = ipk.filter(|ipk| !ipk.is_empty()).ok_or(Error::NoIpk)?;
+        let signature = input::install_signature(
+            (request.headers)("signature"),
+            (request.headers)("signature-input"),
+        )?;
+        match signature.alg.as_deref() {
+            None => return Err(Error::MissingAlgorithm),
+            Some(SIGNATURE_ALGORITHM) => {}
+            Some(_) => return Err(Error::UnsupportedAlgorithm),
+        }
+        if !signature.covers_field(&self.token_header) {
+            return Err(Error::TokenNotCovered);
+        }
+        self.check_times(signature.created, signature.expires, now)?;
+        let body = if signature.covers_field("content-digest") {
+            let body = request.body.ok_or(Error::BodyNotProvided)?;
+            if body.len() > self.max_body_len {
+                return Err(Error::BodyTooLarge);
+            }
+            Some(body)
+        } else {
+            None
+        };
+
+        let key = key::installation_key(ipk)?;
+        let base = base::signature_base(&signature.components, &signature.input, request)?;
+        key::verify(&key, &base, &signature.signature)?;
+
+        // Only now is the digest header known to be the signer's; hashing waits for it.
+        if let Some(body) = body {
+            digest::check_content_digest((request.headers)("content-digest"), body)?;
+        }
+        Ok(())
+    }
+
+    fn check_times(
+        &self,
+        created: Option<u64>,
+        expires: Option<u64>,
+        now: u64,
+    ) -> Result<(), Error> {
+        let created = created.ok_or(Error::MissingCreated)?;
+        if created > now.saturating_add(self.clock_skew) {
+            return Err(Error::CreatedInFuture);
+        }
+        if now.saturating_sub(created) > self.max_age {
+            return Err(Error::TooOld);
+        }
+        if let Some(expires) = expires {
+            if expires < created {
+                return Err(Error::Malformed("expires is before created"));
+            }
+            if expires.saturating_add(self.clock_skew) < now {
+                return Err(Error::Expired);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A request as its signature covers it: what the client addressed and sent.
+///
+/// Build it from the request the server received:
+///
+/// - `method` as received (`GET`, not lower-cased);
+/// - `scheme` and `authority` as the **client** used them: behind a TLS-terminating
+///   proxy the scheme is `https` even though the server sees `http`. `authority` is the
+///   `Host` header (HTTP/1.1) or `:authority` (HTTP/2 and 3); it is lower-cased and a
+///   default port (`:443` for https, `:80` for http) dropped, as RFC 9421 §2.2.3 says;
+/// - `path_and_query` as in the request line, percent-encoding untouched
+///   (`/shapes?x=1`);
+/// - `headers`: every value the request has for a lower-case header name, as raw bytes,
+///   as for `ApproovVerifier::check_request`;
+/// - the body, with [`with_body`](Self::with_body), when
+///   [`MessageSigning::needs_body`] says so.
+pub struct SignedRequest<'r, F> {
+    method: &'r str,
+    scheme: &'r str,
+    authority: &'r str,
+    path: &'r str,
+    query: Option<&'r str>,
+    headers: F,
+    body: Option<&'r [u8]>,
+}
+
+impl<'r, F> SignedRequest<'r, F> {
+    /// A request without a body. `path_and_query` is split at its first `?`: `/a?` has
+    /// an empty query, `/a` none.
+    pub fn new(
+        method: &'r str,
+        scheme: &'r str,
+        authority: &'r str,
+        path_and_query: &'r str,
+        headers: F,
+    ) -> Self {
+        let (path, query) = match path_and_query.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (path_and_query, None),
+        };
+        SignedRequest {
+            method,
+            scheme,
+            authority,
+            path,
+            query,
+            headers,
+            body: None,
+        }
+    }
+
+    /// Adds the request's body, for a signature that covers `content-digest`.
+    pub fn with_body(mut self, body: &'r [u8]) -> Self {
+        self.body = Some(body);
+        self
+    }
+}
+
+impl<F> fmt::Debug for SignedRequest<'_, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignedRequest")
+            .field("method", &self.method)
+            .field("scheme", &self.scheme)
+            .field("authority", &self.authority)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("body_len", &self.body.map(<[u8]>::len))
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine as _;
+    use sfv::{Dictionary, ListEntry, Parser};
+
+    use super::*;
+
+    /// RFC 9421 Appendix B.1.3, `test-key-ecc-p256`, public half.
+    const RFC_P256_IPK: &str = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEqIVYZVLCrPZHGHjP17CTW0/+D9Lfw0EkjqF7xB4FivAxzic30tMM4GF+hR6Dxh71Z50VGGdldkkDXZCnTNnoXQ==";
+    /// RFC 9421 Appendix B.2.4: its `Signature-Input` and `Signature` members.
+    const RFC_B24_INPUT: &str = r#"sig-b24=("@status" "content-type" "content-digest" "content-length");created=1618884473;keyid="test-key-ecc-p256""#;
+    const RFC_B24_SIGNATURE: &str =
+        "wNmSUAhwb5LxtOtOpNa6W5xj067m5hFrj0XQ4fvpaCLx0NKocgPquLgyahnzDnDAUy5eCdlYUEkLIj+32oiasw==";
+    /// RFC 9421 Appendix B.2 `test-response` digest of `{"message": "good dog"}`.
+    const RFC_RESPONSE_DIGEST: &str = "sha-512=:mEWXIS7MaLRuGgxOBdODa3xqM1XdEvxoYhvlCFJ41QJgJc4GTsPp29l5oGX69wWdXymyU0rjJuahq4l5aGgfLQ==:";
+
+    // B.2.4 signs a response (`@status`), which a request check never derives; the
+    // parts it shares with one are checked here: the re-serialized `@signature-params`,
+    // the raw r||s ECDSA check against an SPKI key, and the sha-512 digest.
+    #[test]
+    fn rfc_9421_b_2_4_ecdsa_p256_signature_verifies() {
+        let inputs = Parser::new(RFC_B24_INPUT).parse::<Dictionary>();
+        let Ok(Some(ListEntry::InnerList(input))) = inputs.map(|mut d| d.swap_remove("sig-b24"))
+        else {
+            unreachable!("the RFC's Signature-Input parses")
+        };
+        let params = base::signature_params(&input);
+        assert_eq!(
+            params,
+            r#"("@status" "content-type" "content-digest" "content-length");created=1618884473;keyid="test-key-ecc-p256""#
+        );
+        let base = format!(
+            "\"@status\": 200\n\"content-type\": application/json\n\"content-digest\": {RFC_RESPONSE_DIGEST}\n\"content-length\": 23\n\"@signature-params\": {params}"
+        );
+        let signature = STANDARD.decode(RFC_B24_SIGNATURE).unwrap_or_default();
+        let signature = input::RawSignature::try_from(signature.as_slice()).unwrap_or([0; 64]);
+        let key = key::installation_key(RFC_P256_IPK);
+        assert!(key.is_ok());
+        let verified = key.and_then(|key| key::verify(&key, base.as_bytes(), &signature));
+        assert_eq!(verified, Ok(()));
+
+        let tampered = base.replace("200", "201");
+        let key = key::installation_key(RFC_P256_IPK);
+        let verified = key.and_then(|key| key::verify(&key, tampered.as_bytes(), &signature));
+        assert_eq!(verified, Err(MessageSignatureError::SignatureMismatch));
+    }
+
+    #[test]
+    fn rfc_9421_test_response_digest_matches_its_body() {
+        let digest = [RFC_RESPONSE_DIGEST.as_bytes()];
+        assert_eq!(
+            digest::check_content_digest(digest, br#"{"message": "good dog"}"#),
+            Ok(())
+        );
+        assert_eq!(
+            digest::check_content_digest(digest, br#"{"message": "bad dog"}"#),
+            Err(MessageSignatureError::DigestMismatch)
+        );
+    }
+
+    #[test]
+    fn query_keeps_its_question_mark_and_empty_path_is_slash() {
+        let none = |_: &str| -> Vec<&[u8]> { Vec::new() };
+        let components = [
+            input::Component::Path,
+            input::Component::Query,
+            input::Component::Authority,
+            input::Component::TargetUri,
+            input::Component::RequestTarget,
+            input::Component::Scheme,
+        ];
+        let input = sfv::InnerList::new(Vec::new());
+        let request = SignedRequest::new("GET", "HTTPS", "API.Example.com:443", "", none);
+        let base = base::signature_base(&components, &input, &request).unwrap_or_default();
+        assert_eq!(
+            String::from_utf8_lossy(&base),
+            "\"@path\": /\n\"@query\": ?\n\"@authority\": api.example.com\n\"@target-uri\": https://api.example.com/\n\"@request-target\": /\n\"@scheme\": https\n\"@signature-params\": ()"
+        );
+        let request = SignedRequest::new("GET", "http", "h:8080", "/a/b?", none);
+        let base = base::signature_base(&components, &input, &request).unwrap_or_default();
+        assert_eq!(
+            String::from_utf8_lossy(&base),
+            "\"@path\": /a/b\n\"@query\": ?\n\"@authority\": h:8080\n\"@target-uri\": http://h:8080/a/b?\n\"@request-target\": /a/b?\n\"@scheme\": http\n\"@signature-params\": ()"
+        );
+    }
+
+    #[test]
+    fn header_values_are_trimmed_and_joined() {
+        let headers = |name: &str| -> Vec<&[u8]> {
+            match name {
+                "x-list" => vec![b"  a, b \t".as_slice(), b"\tc".as_slice()],
+                "x-empty" => vec![b"".as_slice()],
+                "x-bad" => vec![b"a\nb".as_slice()],
+                _ => vec![],
+            }
+        };
+        let request = SignedRequest::new("GET", "https", "h", "/", headers);
+        let input = sfv::InnerList::new(Vec::new());
+        let fields = [
+            input::Component::Field("x-list".into()),
+            input::Component::Field("x-empty".into()),
+        ];
+        let base = base::signature_base(&fields, &input, &request).unwrap_or_default();
+        assert_eq!(
+            String::from_utf8_lossy(&base),
+            "\"x-list\": a, b, c\n\"x-empty\": \n\"@signature-params\": ()"
+        );
+        let bad = [input::Component::Field("x-bad".into())];
+        assert!(matches!(
+            base::signature_base(&bad, &input, &request),
+            Err(MessageSignatureError::Malformed(_))
+        ));
+        let absent = [input::Component::Field("x-absent".into())];
+        assert_eq!(
+            base::signature_base(&absent, &input, &request),
+            Err(MessageSignatureError::CoveredHeaderMissing)
+        );
+    }
+}
