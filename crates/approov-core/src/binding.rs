@@ -223,22 +223,23 @@ impl BindingHeaders for AuthorizationBinding {
 }
 
 /// The `pay` claim of a token bound to these header values: standard, padded base64
-/// of the SHA-256 of the values concatenated in order, with no separator.
+/// of the SHA-256 of the values concatenated in order, with no separator, each
+/// without surrounding white space (as [`Binding::check`] reads them).
 ///
 /// ```
 /// use approov_core::binding_claim;
 ///
 /// assert_eq!(binding_claim([b"Bearer abc".as_slice()]), "w1Xc6WwWEogNEZQP/dkBTThsJT4MNlKmzQanIm970rY=");
-/// // Double binding hashes the concatenation.
+/// // Double binding hashes the concatenation, each value trimmed.
 /// assert_eq!(
-///     binding_claim([b"Bearer ".as_slice(), b"abc"]),
+///     binding_claim([b"Bearer a".as_slice(), b" bc\t"]),
 ///     binding_claim([b"Bearer abc".as_slice()]),
 /// );
 /// ```
 pub fn binding_claim<'v>(header_values: impl IntoIterator<Item = &'v [u8]>) -> String {
     let mut hasher = Sha256::new();
     for value in header_values {
-        hasher.update(value);
+        hasher.update(value.trim_ascii());
     }
     STANDARD.encode(hasher.finalize())
 }

@@ -197,7 +197,10 @@ pub enum ConfigError {
     },
     /// The secret is written in the other encoding: the error says which variable
     /// takes it.
-    #[error("{origin} holds a {found} value, not {expected}: put it in {use_var} instead")]
+    #[error(
+        "{origin} holds a {found} value, not {expected}: {}",
+        wrong_encoding_advice(origin, found, use_var)
+    )]
     WrongEncoding {
         /// Where the value came from.
         origin: String,
@@ -258,6 +261,16 @@ pub enum ConfigError {
         /// The value found.
         value: String,
     },
+}
+
+/// What to do with a secret in the other encoding: move it to the variable for it,
+/// or (when it came from code or a command line) give it in that encoding.
+fn wrong_encoding_advice(origin: &str, found: &str, use_var: &str) -> String {
+    if origin == BASE64_SECRET_VAR || origin == BASE64URL_SECRET_VAR {
+        format!("put it in {use_var} instead")
+    } else {
+        format!("give it as {found} (as {use_var} holds it)")
+    }
 }
 
 impl fmt::Debug for ConfigError {

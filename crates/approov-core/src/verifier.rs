@@ -106,7 +106,7 @@ impl ApproovVerifier {
     /// names the variable and says what to do.
     pub fn from_env() -> Result<Self, ConfigError> {
         let env = Env::process();
-        let mut verifier = Self::from_secret(Secret::from_env(&env)?);
+        let mut verifier = Self::from_decoded(Secret::from_env(&env)?);
         if let Some(mode) = env.get(MODE_VAR)? {
             verifier = verifier.with_mode(mode.parse()?);
         }
@@ -123,7 +123,7 @@ impl ApproovVerifier {
     /// # Errors
     /// The variable is missing, empty or does not decode; the error names it.
     pub fn from_env_var(var: &str, encoding: SecretEncoding) -> Result<Self, ConfigError> {
-        Secret::from_env_var(&Env::process(), var, encoding).map(Self::from_secret)
+        Secret::from_env_var(&Env::process(), var, encoding).map(Self::from_decoded)
     }
 
     /// Uses a secret given as standard base64, as `approov secret -get base64` prints it.
@@ -136,7 +136,7 @@ impl ApproovVerifier {
             SecretEncoding::Base64,
             "the secret given to from_base64_secret",
         )
-        .map(Self::from_secret)
+        .map(Self::from_decoded)
     }
 
     /// Uses a secret given as base64url, padded or not, as `approov secret -get
@@ -150,10 +150,30 @@ impl ApproovVerifier {
             SecretEncoding::Base64Url,
             "the secret given to from_base64url_secret",
         )
-        .map(Self::from_secret)
+        .map(Self::from_decoded)
     }
 
-    fn from_secret(secret: Secret) -> Self {
+    /// Uses a secret written in `encoding`; `origin` says where it came from (a
+    /// command-line option, a file) in the error when it does not decode.
+    ///
+    /// ```
+    /// use approov_core::{ApproovVerifier, SecretEncoding};
+    ///
+    /// let err = ApproovVerifier::from_secret("", SecretEncoding::Base64Url, "--secret").unwrap_err();
+    /// assert!(err.to_string().starts_with("--secret is empty"));
+    /// ```
+    ///
+    /// # Errors
+    /// The string is empty or does not decode.
+    pub fn from_secret(
+        secret: &str,
+        encoding: SecretEncoding,
+        origin: &str,
+    ) -> Result<Self, ConfigError> {
+        Secret::decode(secret, encoding, origin).map(Self::from_decoded)
+    }
+
+    fn from_decoded(secret: Secret) -> Self {
         secret.warn_if_short();
         ApproovVerifier {
             inner: Arc::new(Inner {

@@ -1,62 +1,123 @@
-//! `approov-token`: mints Approov tokens for development and tests.
+//! `approov-token`: a command-line tool for developing against Approov. It mints HS256
+//! Approov tokens with any claims, checks a token the way the servers do, and
+//! generates a secret. One module per command; `secret_source` is the secret options
+//! the commands share.
 //!
 //! ```text
-//! cargo run -p approov-token -- --secret-env APPROOV_BASE64_SECRET
-//! cargo run -p approov-token -- --secret "$SECRET" --expires-in -60
-//! cargo run -p approov-token -- --secret "$SECRET" --bind-header-value "Bearer abc"
+//! approov-token secret > .env            # a new random secret, both encodings
+//! approov-token mint --expires-in 60     # a token, read from APPROOV_*_SECRET like the servers
+//! approov-token check "$TOKEN"           # its claims, or code=... reason=...
 //! ```
 #![forbid(unsafe_code)]
 
+mod check;
+mod failure;
+mod mint;
+mod secret;
+mod secret_source;
+
+use std::ffi::OsString;
 use std::process::ExitCode;
 
-use approov_core::TokenMinter;
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
-/// Mint an HS256 Approov token, shaped like the ones the Approov service issues.
+use crate::failure::Failure;
+
+const AFTER_HELP: &str = "\
+Without a command, approov-token mints: `approov-token --expires-in 60` is
+`approov-token mint --expires-in 60`.
+
+The secret is read as the servers read it: APPROOV_BASE64URL_SECRET and/or
+APPROOV_BASE64_SECRET, from the environment or else ./.env. `--secret-env VAR`
+reads another variable.
+
+Exit status: 0 done (check: the token is valid), 1 check: the token is refused,
+2 bad arguments or no usable secret.
+
+Examples:
+  approov-token secret > .env
+  approov-token mint --bind 'Bearer alice'
+  approov-token mint | approov-token check -
+  approov-token mint --help";
+
+/// Mint Approov tokens, check them and make secrets, for developing and testing a
+/// backend that checks Approov tokens.
 #[derive(Debug, Parser)]
-#[command(version, about)]
-struct Args {
-    /// The secret, in standard base64 (as `approov secret -get base64` prints it).
-    #[arg(long, conflicts_with = "secret_env")]
-    secret: Option<String>,
-    /// The environment variable (or `.env` entry) that holds the secret.
-    #[arg(long, value_name = "VAR", default_value = approov_core::SECRET_ENV_VAR)]
-    secret_env: String,
-    /// Seconds until the token expires; negative mints an expired token.
-    #[arg(
-        long,
-        value_name = "SECS",
-        default_value_t = 300,
-        allow_negative_numbers = true
-    )]
-    expires_in: i64,
-    /// Bind the token to this header value (usually the `Authorization` value): sets `pay`.
-    #[arg(long, value_name = "VALUE")]
-    bind_header_value: Option<String>,
+#[command(name = "approov-token", version, after_help = AFTER_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Mint a token signed with the secret (the default command)
+    Mint(mint::MintArgs),
+    /// Check a token against the secret: print its claims, or why it is refused
+    Check(check::CheckArgs),
+    /// Generate a random secret and print it in both encodings, as .env lines
+    Secret(secret::SecretArgs),
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    let minter = match &args.secret {
-        Some(secret) => TokenMinter::from_base64_secret(secret),
-        None => TokenMinter::from_env_var(&args.secret_env),
+    let cli = Cli::parse_from(with_default_command(std::env::args_os().collect()));
+    let outcome = match &cli.command {
+        Command::Mint(args) => mint::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Secret(args) => secret::run(args),
     };
-    let token = minter.map_err(|e| e.to_string()).and_then(|minter| {
-        minter
-            .approov_token(
-                args.expires_in,
-                args.bind_header_value.as_deref().map(str::as_bytes),
-            )
-            .map_err(|e| e.to_string())
-    });
-    match token {
-        Ok(token) => {
-            println!("{token}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("approov-token: {e}");
-            ExitCode::FAILURE
-        }
+    outcome.unwrap_or_else(Failure::report)
+}
+
+/// Inserts `mint` when no command is named, so that `approov-token --expires-in 60`
+/// (the tool's first form, still in scripts) keeps minting. `--help` and `--version`
+/// stay the tool's own.
+fn with_default_command(mut args: Vec<OsString>) -> Vec<OsString> {
+    let insert = match args.get(1).map(|arg| arg.to_str()) {
+        None => true,
+        Some(Some("-h" | "--help" | "-V" | "--version")) => false,
+        Some(Some(arg)) => arg.starts_with('-'),
+        Some(None) => false, // not UTF-8: clap says what is wrong with it
+    };
+    if insert {
+        args.insert(args.len().min(1), "mint".into());
+    }
+    args
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    use super::*;
+
+    fn args(line: &[&str]) -> Vec<String> {
+        with_default_command(line.iter().map(OsString::from).collect())
+            .into_iter()
+            .map(|arg| arg.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn mint_is_the_default_command() {
+        assert_eq!(args(&["approov-token"]), ["approov-token", "mint"]);
+        assert_eq!(
+            args(&["approov-token", "--expires-in", "60"]),
+            ["approov-token", "mint", "--expires-in", "60"]
+        );
+        assert_eq!(
+            args(&["approov-token", "check", "-"]),
+            ["approov-token", "check", "-"]
+        );
+        assert_eq!(
+            args(&["approov-token", "--help"]),
+            ["approov-token", "--help"]
+        );
+        assert_eq!(args(&["approov-token", "-V"]), ["approov-token", "-V"]);
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
     }
 }
