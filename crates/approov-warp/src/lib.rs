@@ -5,7 +5,12 @@
 
 mod filter;
 mod rejection;
+mod token;
 
-pub use approov_core::{ApproovClaims, ApproovVerifier, BindingHeader, TokenRejection};
-pub use filter::{bound_token, token};
+pub use approov_core::{
+    self, ApproovClaims, ApproovVerifier, AuthorizationBinding, Binding, BindingHeader,
+    BindingHeaders, ConfigError, Mode, SecretEncoding, TokenRejection, Verification,
+};
+pub use filter::{bound_token, optional_token, token};
 pub use rejection::{recover, ApproovRejection};
+pub use token::ApproovToken;

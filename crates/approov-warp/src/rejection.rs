@@ -1,19 +1,44 @@
 //! The rejection, and the recover function that answers it.
 
-use approov_core::TokenRejection;
 use http::{header, StatusCode};
 use warp::reply::{Reply, Response};
 use warp::Rejection;
 
-/// The rejection of [`token`](crate::token) and [`bound_token`](crate::bound_token).
-/// [`recover`] answers it with 401 `{}`; the reason is already logged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ApproovRejection(pub(crate) TokenRejection);
+use crate::TokenRejection;
+
+/// The rejection of [`token`](crate::token), [`bound_token`](crate::bound_token) and
+/// [`optional_token`](crate::optional_token) when a request fails the check in
+/// enforce mode. [`recover`] answers it with 401 `{}`; the reason is already logged.
+///
+/// To answer it yourself, find it in a recover function of your own:
+///
+/// ```
+/// use approov_warp::ApproovRejection;
+/// use warp::http::StatusCode;
+/// use warp::reply::{Reply, Response};
+///
+/// async fn answer(rejection: warp::Rejection) -> Result<Response, warp::Rejection> {
+///     match rejection.find::<ApproovRejection>() {
+///         Some(approov) => Ok(warp::reply::with_status(
+///             warp::reply::json(&serde_json::json!({ "code": approov.reason().code() })),
+///             StatusCode::UNAUTHORIZED,
+///         )
+///         .into_response()),
+///         None => Err(rejection),
+///     }
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApproovRejection(TokenRejection);
 
 impl ApproovRejection {
-    /// Why the token was rejected.
-    pub fn reason(&self) -> TokenRejection {
-        self.0
+    pub(crate) fn new(reason: TokenRejection) -> Self {
+        ApproovRejection(reason)
+    }
+
+    /// Why the request was refused.
+    pub fn reason(&self) -> &TokenRejection {
+        &self.0
     }
 }
 
@@ -22,10 +47,35 @@ impl warp::reject::Reject for ApproovRejection {}
 /// Answers an [`ApproovRejection`] with 401, `Content-Type: application/json` and the
 /// body `{}`, and passes every other rejection on untouched. Use it with
 /// `routes.recover(approov_warp::recover)` on the combined routes (after every
-/// `or()`), or before your own recover function.
+/// `or()`), and before your own recover function if you have one.
 ///
 /// It looks for the Approov rejection among all the causes warp combined, so a
 /// sibling route's 404 or 405 never hides it.
+///
+/// ```
+/// use approov_warp::{ApproovToken, ApproovVerifier};
+/// use warp::Filter;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// # let verifier = ApproovVerifier::from_base64url_secret("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ").unwrap();
+/// let list = warp::path!("orders")
+///     .and(warp::get())
+///     .and(approov_warp::token(verifier))
+///     .map(|_: ApproovToken| "orders");
+/// let create = warp::path!("orders").and(warp::post()).map(|| "created");
+/// let routes = create.or(list).recover(approov_warp::recover);
+///
+/// // The POST route's 405 does not hide the GET route's 401.
+/// let response = warp::test::request().path("/orders").reply(&routes).await;
+/// assert_eq!(response.status(), 401);
+/// assert_eq!(response.headers()["content-type"], "application/json");
+/// assert_eq!(response.body(), "{}");
+/// // Other rejections pass on: an unknown path is still 404.
+/// let response = warp::test::request().path("/nowhere").reply(&routes).await;
+/// assert_eq!(response.status(), 404);
+/// # }
+/// ```
 pub async fn recover(rejection: Rejection) -> Result<Response, Rejection> {
     if rejection.find::<ApproovRejection>().is_some() {
         Ok(unauthorized())

@@ -1,17 +1,69 @@
 //! The warp example server: `cargo run -p example-warp -- --demo`.
-use example_support::{fail, Example};
+use std::time::Duration;
+
+use approov_warp::{ApproovToken, ApproovVerifier, BindingHeader};
+use warp::filters::BoxedFilter;
+use warp::reply::{Reply, Response};
+use warp::Filter;
+
+/// Path and method first, the Approov filter last (unknown paths stay 404), and
+/// `recover` after every `or()`: Approov's rejection becomes 401 `{}`.
+pub(crate) fn routes(verifier: ApproovVerifier) -> BoxedFilter<(Response,)> {
+    let unprotected = warp::path!("unprotected").and(warp::get()).map(hello);
+    let token_check = warp::path!("token-check")
+        .and(warp::get())
+        .and(approov_warp::token(verifier.clone()))
+        .map(|_: ApproovToken| hello());
+    let token_binding = warp::path!("token-binding")
+        .and(warp::get())
+        .and(approov_warp::bound_token(
+            verifier.clone(),
+            BindingHeader::AUTHORIZATION,
+        ))
+        .map(|_: ApproovToken| hello());
+    let double = [
+        BindingHeader::AUTHORIZATION,
+        BindingHeader::new("SessionId"),
+    ];
+    let token_double_binding = warp::path!("token-double-binding")
+        .and(warp::get())
+        .and(approov_warp::bound_token(verifier, double))
+        .map(|_: ApproovToken| hello());
+    unprotected
+        .or(token_check)
+        .or(token_binding)
+        .or(token_double_binding)
+        .recover(approov_warp::recover)
+        .map(Reply::into_response)
+        .boxed()
+}
+
+fn hello() -> Response {
+    warp::reply::with_header(example_support::HELLO, "content-type", "application/json")
+        .into_response()
+}
 
 #[tokio::main]
-async fn main() {
-    let Example { verifier, addr } = Example::from_env("example-warp", 8005);
-    let listener = match tokio::net::TcpListener::bind(addr).await {
-        Ok(listener) => listener,
-        Err(e) => fail("example-warp", format!("cannot listen on {addr}: {e}")),
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let options = example_support::Options::from_args("example-warp", 8005);
+    let verifier = if options.demo {
+        options.demo_verifier()
+    } else {
+        ApproovVerifier::from_env()?
     };
-    let addr = listener.local_addr().unwrap_or(addr);
-    tracing::info!("example-warp listening on http://{addr}");
-    warp::serve(example_warp::routes(verifier))
+    let listener = tokio::net::TcpListener::bind(options.addr)
+        .await
+        .map_err(|e| options.cannot_listen(e))?;
+    options.listening(listener.local_addr()?);
+
+    // On SIGTERM or Ctrl-C: stop accepting, and give the requests in flight 10 s.
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = warp::serve(routes(verifier))
         .incoming(listener)
-        .run()
-        .await;
+        .graceful(async { stopped.await.unwrap_or_default() });
+    let server = tokio::spawn(server.run());
+    example_support::shutdown_signal().await;
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+    Ok(())
 }
