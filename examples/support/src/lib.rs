@@ -93,10 +93,28 @@ impl Options {
     }
 
     /// The error for an address the server cannot listen on, naming it.
-    pub fn cannot_listen(&self, error: impl std::fmt::Display) -> String {
-        format!("cannot listen on {}: {error}", self.addr)
+    pub fn cannot_listen(&self, error: impl std::fmt::Display) -> StartError {
+        StartError(format!("cannot listen on {}: {error}", self.addr))
     }
 }
+
+/// Why a server could not start, printed the same by `Display` and `Debug` (so
+/// `main` returning it prints one readable line).
+pub struct StartError(String);
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::fmt::Debug for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StartError {}
 
 fn usage_error(package: &str, message: impl std::fmt::Display) -> ! {
     eprintln!("{package}: error: {message}");
