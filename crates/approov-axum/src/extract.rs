@@ -1,49 +1,56 @@
-//! The extractors: a handler argument that is only there for a valid token.
+//! The extractors: a handler argument that is only there for a request that passed
+//! the check (or, in monitor mode, for every request).
 
+use std::any::Any;
+use std::fmt;
+use std::iter::Map;
 use std::marker::PhantomData;
 use std::ops::Deref;
 
-use approov_core::{
-    ApproovClaims, ApproovVerifier, Authorization, BindingHeader, BindingHeaderName,
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::http::header::ValueIter;
+use axum::http::request::Parts;
+use axum::http::HeaderValue;
+
+use crate::layer::Checked;
+use crate::rejection::NOT_CONFIGURED;
+use crate::{
+    ApproovClaims, ApproovRejection, ApproovVerifier, AuthorizationBinding, BindingHeaders,
+    TokenRejection, Verification,
 };
-use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
-use http::request::Parts;
-use http::HeaderValue;
 
-use crate::ApproovRejection;
-
-/// The claims of the request's valid Approov token; the request is rejected with 401
-/// `{}` when there is none.
+/// The outcome of the request's Approov check, as a handler argument: with it, the
+/// handler only runs for a request whose token is valid; any other is answered 401
+/// `{}`.
 ///
-/// The [`ApproovVerifier`] comes from the router's state: make it the state, or a field
-/// of your state with `FromRef` (`#[derive(FromRef)]` with axum's `macros` feature, or
-/// by hand as below). When an [`ApproovLayer`](crate::ApproovLayer) already checked
-/// the request, the extractor takes its result instead of verifying again.
+/// In the default [`Mode::Enforce`](crate::Mode::Enforce), [`claims`](Self::claims) is
+/// always `Some`. In [`Mode::Monitor`](crate::Mode::Monitor) the handler runs for every
+/// request and can ask [`passed`](Verification::passed) and
+/// [`rejection`](Verification::rejection) (through `Deref` to [`Verification`]).
+///
+/// Where the check comes from:
+///
+/// 1. behind an [`ApproovLayer`](crate::ApproovLayer), the layer's check (not run
+///    again), whatever the router's state;
+/// 2. otherwise it checks the request itself, with the [`ApproovVerifier`] that is the
+///    router's state (`.with_state(verifier)`), or else one in the request extensions
+///    (`.layer(Extension(verifier))`, for a router with a state of your own).
 ///
 /// ```
-/// use approov_axum::ApproovToken;
-/// use approov_core::ApproovVerifier;
-/// use axum::{extract::FromRef, routing::get, Json, Router};
+/// use approov_axum::{ApproovToken, ApproovVerifier};
+/// use axum::{routing::get, Router};
 ///
-/// #[derive(Clone)]
-/// struct AppState {
-///     approov: ApproovVerifier,
+/// async fn hello(token: ApproovToken) -> String {
+///     let device = token.claims().and_then(|claims| claims.did.clone());
+///     format!("hello, device {device:?}")
 /// }
 ///
-/// impl FromRef<AppState> for ApproovVerifier {
-///     fn from_ref(state: &AppState) -> Self {
-///         state.approov.clone()
-///     }
-/// }
-///
-/// async fn hello(ApproovToken(claims): ApproovToken) -> Json<Option<String>> {
-///     Json(claims.did)
-/// }
-///
-/// # fn main() -> Result<(), approov_core::ConfigError> {
-/// # std::env::set_var("APPROOV_BASE64_SECRET", "c2VjcmV0");
-/// let state = AppState { approov: ApproovVerifier::from_env()? };
-/// let app: Router = Router::new().route("/hello", get(hello)).with_state(state);
+/// # fn main() -> Result<(), approov_axum::ConfigError> {
+/// # std::env::set_var("APPROOV_BASE64URL_SECRET", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ");
+/// let verifier = ApproovVerifier::from_env()?;
+/// let app: Router = Router::new()
+///     .route("/hello", get(hello))
+///     .with_state(verifier);
 /// # Ok(())
 /// # }
 /// ```
@@ -51,24 +58,47 @@ use crate::ApproovRejection;
 /// `Option<ApproovToken>` makes the token optional: `None` when the request has no
 /// token header, and still a 401 when it has one that is not valid.
 #[derive(Debug, Clone)]
-pub struct ApproovToken(pub ApproovClaims);
+pub struct ApproovToken(Verification);
+
+impl ApproovToken {
+    /// The claims of the valid token; `None` only in monitor mode, for a request that
+    /// failed the check.
+    pub fn claims(&self) -> Option<&ApproovClaims> {
+        self.0.claims()
+    }
+
+    /// The claims of the valid token, as [`claims`](Self::claims).
+    pub fn into_claims(self) -> Option<ApproovClaims> {
+        self.0.into_result().ok()
+    }
+}
+
+impl Deref for ApproovToken {
+    type Target = Verification;
+
+    fn deref(&self) -> &Verification {
+        &self.0
+    }
+}
 
 impl<S> FromRequestParts<S> for ApproovToken
 where
-    ApproovVerifier: FromRef<S>,
-    S: Send + Sync,
+    S: Send + Sync + 'static,
 {
     type Rejection = ApproovRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        checked_claims(parts, &ApproovVerifier::from_ref(state), None).map(ApproovToken)
+        let verification = match parts.extensions.get::<Checked>() {
+            Some(Checked(verification)) => verification.clone(),
+            None => verifier(parts, state)?.check_request(headers(parts), None),
+        };
+        accepted(verification).map(ApproovToken)
     }
 }
 
 impl<S> OptionalFromRequestParts<S> for ApproovToken
 where
-    ApproovVerifier: FromRef<S>,
-    S: Send + Sync,
+    S: Send + Sync + 'static,
 {
     type Rejection = ApproovRejection;
 
@@ -76,104 +106,153 @@ where
         parts: &mut Parts,
         state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
-        let verifier = ApproovVerifier::from_ref(state);
-        if parts.extensions.get::<ApproovClaims>().is_none()
-            && !parts.headers.contains_key(verifier.token_header())
-        {
-            return Ok(None);
-        }
-        checked_claims(parts, &verifier, None).map(|claims| Some(ApproovToken(claims)))
+        let verification = match parts.extensions.get::<Checked>() {
+            // Only in monitor mode does a request without a token get past the layer.
+            Some(Checked(verification)) => {
+                if let Some(TokenRejection::Missing { .. }) = verification.rejection() {
+                    return Ok(None);
+                }
+                verification.clone()
+            }
+            None => {
+                let verifier = verifier(parts, state)?;
+                // Absent is not a failure: nothing to check, nothing to log.
+                if !parts.headers.contains_key(verifier.token_header()) {
+                    return Ok(None);
+                }
+                verifier.check_request(headers(parts), None)
+            }
+        };
+        accepted(verification).map(|verification| Some(ApproovToken(verification)))
     }
 }
 
-/// As [`ApproovToken`], and the token must be bound to header `H` through its `pay`
-/// claim: `Authorization` by default, any header with your own
-/// [`BindingHeaderName`].
+/// As [`ApproovToken`], and the token must also be bound to the headers `H` names
+/// through its `pay` claim: `Authorization` by default ([`AuthorizationBinding`]), any
+/// headers with your own [`BindingHeaders`] type.
+///
+/// Behind an [`ApproovLayer`](crate::ApproovLayer) it adds the binding check to the
+/// layer's, unless the layer already checked this very binding (then nothing is hashed
+/// twice).
 ///
 /// ```
-/// use approov_axum::BoundApproovToken;
-/// use approov_core::BindingHeaderName;
+/// use approov_axum::{BindingHeaders, BoundApproovToken};
 ///
 /// async fn account(token: BoundApproovToken) -> String {
-///     format!("device {:?}", token.did)
+///     // The token's `pay` claim matched this request's `Authorization` header.
+///     format!("expires at {:?}", token.claims().map(|claims| claims.exp))
 /// }
 ///
-/// struct DeviceId;
-/// impl BindingHeaderName for DeviceId {
-///     const NAME: &'static str = "x-device-id";
+/// /// The Approov quickstarts' double binding: `Authorization`, then `SessionId`.
+/// struct AuthorizationAndSessionId;
+/// impl BindingHeaders for AuthorizationAndSessionId {
+///     const HEADERS: &'static [&'static str] = &["authorization", "sessionid"];
 /// }
 ///
-/// async fn device(token: BoundApproovToken<DeviceId>) -> String {
-///     format!("expires at {}", token.exp)
+/// async fn session(token: BoundApproovToken<AuthorizationAndSessionId>) -> &'static str {
+///     "bound to Authorization and SessionId"
 /// }
+/// # let verifier = approov_axum::ApproovVerifier::from_base64_secret("c2VjcmV0").unwrap();
+/// # let _: axum::Router = axum::Router::new()
+/// #     .route("/account", axum::routing::get(account))
+/// #     .route("/session", axum::routing::get(session))
+/// #     .with_state(verifier);
 /// ```
-pub struct BoundApproovToken<H: BindingHeaderName = Authorization> {
-    claims: ApproovClaims,
-    header: PhantomData<fn() -> H>,
+pub struct BoundApproovToken<H: BindingHeaders = AuthorizationBinding> {
+    verification: Verification,
+    binding: PhantomData<fn() -> H>,
 }
 
-impl<H: BindingHeaderName> BoundApproovToken<H> {
-    /// The token's claims.
-    pub fn into_claims(self) -> ApproovClaims {
-        self.claims
+impl<H: BindingHeaders> BoundApproovToken<H> {
+    /// The claims of the valid, bound token; `None` only in monitor mode, for a request
+    /// that failed the check.
+    pub fn claims(&self) -> Option<&ApproovClaims> {
+        self.verification.claims()
+    }
+
+    /// The claims of the valid, bound token, as [`claims`](Self::claims).
+    pub fn into_claims(self) -> Option<ApproovClaims> {
+        self.verification.into_result().ok()
     }
 }
 
-impl<H: BindingHeaderName> Deref for BoundApproovToken<H> {
-    type Target = ApproovClaims;
+impl<H: BindingHeaders> Deref for BoundApproovToken<H> {
+    type Target = Verification;
 
-    fn deref(&self) -> &ApproovClaims {
-        &self.claims
+    fn deref(&self) -> &Verification {
+        &self.verification
     }
 }
 
-impl<H: BindingHeaderName> std::fmt::Debug for BoundApproovToken<H> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl<H: BindingHeaders> Clone for BoundApproovToken<H> {
+    fn clone(&self) -> Self {
+        BoundApproovToken {
+            verification: self.verification.clone(),
+            binding: PhantomData,
+        }
+    }
+}
+
+impl<H: BindingHeaders> fmt::Debug for BoundApproovToken<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BoundApproovToken")
-            .field("header", &H::NAME)
-            .field("claims", &self.claims)
+            .field("headers", &H::HEADERS)
+            .field("verification", &self.verification)
             .finish()
     }
 }
 
 impl<S, H> FromRequestParts<S> for BoundApproovToken<H>
 where
-    ApproovVerifier: FromRef<S>,
-    S: Send + Sync,
-    H: BindingHeaderName,
+    S: Send + Sync + 'static,
+    H: BindingHeaders,
 {
     type Rejection = ApproovRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let verifier = ApproovVerifier::from_ref(state);
-        let claims = checked_claims(parts, &verifier, Some(&H::binding_header()))?;
-        Ok(BoundApproovToken {
-            claims,
-            header: PhantomData,
+        let binding = H::binding();
+        let verification = match parts.extensions.get::<Checked>() {
+            Some(Checked(verification)) => verification.clone().bound_to(&binding, headers(parts)),
+            None => verifier(parts, state)?.check_request(headers(parts), Some(&binding)),
+        };
+        accepted(verification).map(|verification| BoundApproovToken {
+            verification,
+            binding: PhantomData,
         })
     }
 }
 
-/// The claims the layer left in the extensions, else a fresh check.
-fn checked_claims(
-    parts: &Parts,
-    verifier: &ApproovVerifier,
-    binding: Option<&BindingHeader>,
-) -> Result<ApproovClaims, ApproovRejection> {
-    let headers = |name: &str| {
-        parts
-            .headers
-            .get_all(name)
-            .into_iter()
-            .map(HeaderValue::as_bytes)
-    };
-    match parts.extensions.get::<ApproovClaims>() {
-        Some(claims) => {
-            if let Some(binding) = binding {
-                binding.check(claims, headers)?;
-            }
-            Ok(claims.clone())
-        }
-        None => Ok(verifier.check_request(headers, binding)?),
+/// The values a request has for one header, as raw bytes.
+type Values<'r> = Map<ValueIter<'r, HeaderValue>, fn(&'r HeaderValue) -> &'r [u8]>;
+
+/// The request's values for a header name, as the core asks for them.
+fn headers<'r>(parts: &'r Parts) -> impl Fn(&str) -> Values<'r> + 'r {
+    move |name| {
+        let as_bytes: fn(&'r HeaderValue) -> &'r [u8] = HeaderValue::as_bytes;
+        parts.headers.get_all(name).into_iter().map(as_bytes)
+    }
+}
+
+/// The verifier for a route without a layer: the router's state when it is one, else
+/// one in the request extensions.
+fn verifier<'r, S: Any>(
+    parts: &'r Parts,
+    state: &'r S,
+) -> Result<&'r ApproovVerifier, ApproovRejection> {
+    let state: &dyn Any = state;
+    state
+        .downcast_ref::<ApproovVerifier>()
+        .or_else(|| parts.extensions.get::<ApproovVerifier>())
+        .ok_or_else(|| {
+            tracing::error!("{NOT_CONFIGURED}");
+            ApproovRejection::not_configured()
+        })
+}
+
+/// The verification, unless it refuses the request.
+fn accepted(verification: Verification) -> Result<Verification, ApproovRejection> {
+    match verification.rejection() {
+        Some(reason) if verification.refused() => Err(reason.clone().into()),
+        _ => Ok(verification),
     }
 }

@@ -8,7 +8,8 @@ mod layer;
 mod rejection;
 
 pub use approov_core::{
-    ApproovClaims, ApproovVerifier, Authorization, BindingHeader, BindingHeaderName, TokenRejection,
+    self, ApproovClaims, ApproovVerifier, AuthorizationBinding, Binding, BindingHeader,
+    BindingHeaders, ConfigError, Mode, SecretEncoding, TokenRejection, Verification,
 };
 pub use extract::{ApproovToken, BoundApproovToken};
 pub use layer::{ApproovLayer, ApproovService, ResponseFuture};

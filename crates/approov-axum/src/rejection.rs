@@ -1,47 +1,117 @@
-//! The rejection, and the one response every rejection becomes.
+//! The rejection, and the one response every refusal becomes.
 
-use approov_core::TokenRejection;
+use std::fmt;
+
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use http::{header, HeaderValue, StatusCode};
 
-/// Why [`ApproovToken`](crate::ApproovToken) or [`ApproovLayer`](crate::ApproovLayer)
-/// refused a request. It responds 401 with `Content-Type: application/json` and the
-/// body `{}`, whatever the reason; [`reason`](Self::reason) is for your own code (the
-/// reason is already logged).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ApproovRejection(TokenRejection);
+use crate::TokenRejection;
+
+/// Why [`ApproovToken`](crate::ApproovToken) or
+/// [`BoundApproovToken`](crate::BoundApproovToken) refused a request.
+///
+/// As a response it is 401, `Content-Type: application/json`, body `{}`, whatever the
+/// reason: a client learns nothing about why. The reason is already logged;
+/// [`reason`](Self::reason) is for your own code.
+///
+/// To answer something else, take `Result<ApproovToken, ApproovRejection>` as the
+/// handler argument and map the error (axum's usual way to customise a rejection):
+///
+/// ```
+/// use approov_axum::{ApproovRejection, ApproovToken};
+/// use axum::response::{IntoResponse, Response};
+///
+/// async fn orders(token: Result<ApproovToken, ApproovRejection>) -> Response {
+///     match token {
+///         Ok(_) => "your orders".into_response(),
+///         // `rejection.reason()` says why (already logged); tell the client less.
+///         Err(rejection) => (rejection.status(), "Please update the app").into_response(),
+///     }
+/// }
+/// # let _: axum::Router = axum::Router::new()
+/// #     .route("/orders", axum::routing::get(orders))
+/// #     .with_state(approov_axum::ApproovVerifier::from_base64_secret("c2VjcmV0").unwrap());
+/// ```
+///
+/// One refusal is not about a token: a route whose extractor finds no check to read
+/// and no verifier to run one (no [`ApproovLayer`](crate::ApproovLayer) in front of
+/// it, and no [`ApproovVerifier`](crate::ApproovVerifier) as the router state or in an
+/// `Extension`). That is a bug in the server's set-up, not in the request: it is
+/// logged at `error` and answered 500 `{}`, and [`reason`](Self::reason) is `None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApproovRejection(Refusal);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Refusal {
+    Token(TokenRejection),
+    NotConfigured,
+}
 
 impl ApproovRejection {
-    /// Why the token was rejected.
-    pub fn reason(&self) -> TokenRejection {
-        self.0
+    pub(crate) fn not_configured() -> Self {
+        ApproovRejection(Refusal::NotConfigured)
+    }
+
+    /// Why the token was refused; `None` when the route could run no check at all (a
+    /// set-up error, see above).
+    pub fn reason(&self) -> Option<&TokenRejection> {
+        match &self.0 {
+            Refusal::Token(reason) => Some(reason),
+            Refusal::NotConfigured => None,
+        }
+    }
+
+    /// The status the response has: 401, or 500 for a route that could run no check.
+    pub fn status(&self) -> StatusCode {
+        match self.0 {
+            Refusal::Token(_) => StatusCode::UNAUTHORIZED,
+            Refusal::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
+        }
     }
 }
 
 impl From<TokenRejection> for ApproovRejection {
     fn from(reason: TokenRejection) -> Self {
-        ApproovRejection(reason)
+        ApproovRejection(Refusal::Token(reason))
     }
 }
 
-impl std::fmt::Display for ApproovRejection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+impl fmt::Display for ApproovRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Refusal::Token(reason) => reason.fmt(f),
+            Refusal::NotConfigured => f.write_str(NOT_CONFIGURED),
+        }
     }
 }
 
-impl std::error::Error for ApproovRejection {}
+impl std::error::Error for ApproovRejection {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.0 {
+            Refusal::Token(reason) => Some(reason),
+            Refusal::NotConfigured => None,
+        }
+    }
+}
 
 impl IntoResponse for ApproovRejection {
     fn into_response(self) -> Response {
-        unauthorized()
+        json_empty(self.status())
     }
 }
 
+/// What is logged, and displayed, for a route that can run no check.
+pub(crate) const NOT_CONFIGURED: &str = "an Approov extractor found no ApproovLayer in front \
+     of the route and no ApproovVerifier as the router state or in an Extension: add one";
+
 /// 401, `application/json`, `{}`.
 pub(crate) fn unauthorized() -> Response {
+    json_empty(StatusCode::UNAUTHORIZED)
+}
+
+fn json_empty(status: StatusCode) -> Response {
     (
-        StatusCode::UNAUTHORIZED,
+        status,
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),

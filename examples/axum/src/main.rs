@@ -1,16 +1,61 @@
-//! The axum example server: `cargo run -p example-axum -- --demo`.
-use example_support::{fail, Example};
+//! The approov-rs example server for axum: `cargo run -p example-axum -- --demo`.
+use std::time::Duration;
+
+use approov_axum::{
+    ApproovLayer, ApproovToken, ApproovVerifier, BindingHeader, BindingHeaders, BoundApproovToken,
+};
+use axum::{http::header::CONTENT_TYPE, response::IntoResponse, routing::get, Router};
+
+/// The Approov quickstarts' double binding: `Authorization`, then `SessionId`.
+struct AuthorizationAndSessionId;
+impl BindingHeaders for AuthorizationAndSessionId {
+    const HEADERS: &'static [&'static str] = &["authorization", "sessionid"];
+}
+
+pub(crate) fn app(verifier: ApproovVerifier) -> Router {
+    // A group of routes behind the layer; `route_layer` keeps unknown paths at 404.
+    let bound = Router::new()
+        .route("/token-binding", get(hello))
+        .route_layer(ApproovLayer::new(verifier.clone()).bound_to(BindingHeader::AUTHORIZATION));
+    // Single routes protected by their handler's argument; the verifier is the state.
+    Router::new()
+        .route("/unprotected", get(hello))
+        .route("/token-check", get(|_: ApproovToken| hello()))
+        .route(
+            "/token-double-binding",
+            get(|_: BoundApproovToken<AuthorizationAndSessionId>| hello()),
+        )
+        .with_state(verifier)
+        .merge(bound)
+}
+
+async fn hello() -> impl IntoResponse {
+    ([(CONTENT_TYPE, "application/json")], example_support::HELLO)
+}
 
 #[tokio::main]
-async fn main() {
-    let Example { verifier, addr } = Example::from_env("example-axum", 8002);
-    let listener = match tokio::net::TcpListener::bind(addr).await {
-        Ok(listener) => listener,
-        Err(e) => fail("example-axum", format!("cannot listen on {addr}: {e}")),
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let options = example_support::Options::from_args("example-axum", 8002);
+    let verifier = if options.demo {
+        options.demo_verifier()
+    } else {
+        ApproovVerifier::from_env()?
     };
-    let addr = listener.local_addr().unwrap_or(addr);
-    tracing::info!("example-axum listening on http://{addr}");
-    if let Err(e) = axum::serve(listener, example_axum::app(verifier)).await {
-        fail("example-axum", e);
-    }
+    let listener = tokio::net::TcpListener::bind(options.addr)
+        .await
+        .map_err(|e| options.cannot_listen(e))?;
+    options.listening(listener.local_addr()?);
+
+    // On SIGTERM or Ctrl-C: stop accepting, give the requests in flight 10 s to finish.
+    let shutdown = async {
+        example_support::shutdown_signal().await;
+        tokio::spawn(async {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            std::process::exit(0)
+        });
+    };
+    axum::serve(listener, app(verifier))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
 }
