@@ -1,5 +1,4 @@
 //! The approov-rs example server for axum: `cargo run -p example-axum -- --demo`.
-use std::time::Duration;
 
 use approov_axum::{
     ApproovLayer, ApproovToken, ApproovVerifier, BindingHeader, BindingHeaders, BoundApproovToken,
@@ -46,16 +45,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map_err(|e| options.cannot_listen(e))?;
     options.listening(listener.local_addr()?);
 
-    // On SIGTERM or Ctrl-C: stop accepting, give the requests in flight 10 s to finish.
-    let shutdown = async {
-        example_support::shutdown_signal().await;
-        tokio::spawn(async {
-            tokio::time::sleep(Duration::from_secs(10)).await;
-            std::process::exit(0)
-        });
-    };
+    // On SIGTERM or Ctrl-C: stop accepting, let the requests in flight finish.
     axum::serve(listener, app(verifier))
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(example_support::shutdown_signal())
         .await?;
     Ok(())
 }

@@ -176,9 +176,13 @@ fn print_demo(addr: SocketAddr) {
     );
 }
 
+/// How long requests in flight may take to finish once the server is asked to stop.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Resolves when the process is asked to stop (SIGTERM, or Ctrl-C / SIGINT), after
 /// logging it: for a server's graceful shutdown, which stops accepting and lets the
-/// requests in flight finish.
+/// requests in flight finish. The wait is bounded: [`SHUTDOWN_GRACE`] later the
+/// process exits (status 0) whatever is still running.
 pub async fn shutdown_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
@@ -201,4 +205,9 @@ pub async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutting down: finishing the requests in flight");
+    tokio::spawn(async {
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+        tracing::warn!("requests still in flight after {SHUTDOWN_GRACE:?}: exiting");
+        std::process::exit(0)
+    });
 }

@@ -1,6 +1,4 @@
 //! The warp example server: `cargo run -p example-warp -- --demo`.
-use std::time::Duration;
-
 use approov_warp::{ApproovToken, ApproovVerifier, BindingHeader};
 use warp::filters::BoxedFilter;
 use warp::reply::{Reply, Response};
@@ -56,14 +54,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map_err(|e| options.cannot_listen(e))?;
     options.listening(listener.local_addr()?);
 
-    // On SIGTERM or Ctrl-C: stop accepting, and give the requests in flight 10 s.
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = warp::serve(routes(verifier))
+    // On SIGTERM or Ctrl-C: stop accepting, let the requests in flight finish.
+    warp::serve(routes(verifier))
         .incoming(listener)
-        .graceful(async { stopped.await.unwrap_or_default() });
-    let server = tokio::spawn(server.run());
-    example_support::shutdown_signal().await;
-    let _ = stop.send(());
-    let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+        .graceful(example_support::shutdown_signal())
+        .run()
+        .await;
     Ok(())
 }
