@@ -63,6 +63,16 @@ pub(crate) fn message_signing_from_env(
     if let Some(bytes) = number(MESSAGE_SIGNATURE_MAX_BODY_VAR)? {
         signing = signing.with_max_body_len(usize::try_from(bytes).unwrap_or(usize::MAX));
     }
+    if let Some(scheme) = env.get(MESSAGE_SIGNATURE_SCHEME_VAR)? {
+        match scheme.trim().to_ascii_lowercase().as_str() {
+            scheme @ ("http" | "https") => signing = signing.with_scheme(scheme),
+            _ => {
+                return Err(ConfigError::InvalidScheme {
+                    value: scheme.clone(),
+                })
+            }
+        }
+    }
     Ok(signing)
 }
 
@@ -74,6 +84,10 @@ pub const MESSAGE_SIGNATURE_CLOCK_SKEW_VAR: &str = "APPROOV_MESSAGE_SIGNATURE_CL
 /// The largest body read to check a message signature's `content-digest`, in bytes
 /// (default 1 MiB).
 pub const MESSAGE_SIGNATURE_MAX_BODY_VAR: &str = "APPROOV_MESSAGE_SIGNATURE_MAX_BODY_BYTES";
+
+/// The scheme clients address the API with, for message signatures: `http`
+/// (default) or `https` (behind a proxy that terminates TLS).
+pub const MESSAGE_SIGNATURE_SCHEME_VAR: &str = "APPROOV_MESSAGE_SIGNATURE_SCHEME";
 
 /// Secrets shorter than this (256 bits, RFC 7518's minimum for HS256) are accepted
 /// with a loud warning at start-up. Approov's own secrets are longer.
@@ -252,6 +266,12 @@ pub enum ConfigError {
     NotANumber {
         /// The variable's name.
         var: &'static str,
+        /// The value found.
+        value: String,
+    },
+    /// `APPROOV_MESSAGE_SIGNATURE_SCHEME` is neither `http` nor `https`.
+    #[error("{MESSAGE_SIGNATURE_SCHEME_VAR} is {value:?}: set it to `http` (the default) or `https` (behind a proxy that terminates TLS)")]
+    InvalidScheme {
         /// The value found.
         value: String,
     },

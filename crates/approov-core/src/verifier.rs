@@ -96,8 +96,10 @@ impl ApproovVerifier {
     ///   [`with_log_limit`](Self::with_log_limit));
     /// - for routes that require installation message signing (see
     ///   [`MessageSigning`]): `APPROOV_MESSAGE_SIGNATURE_MAX_AGE_SECS` (default 300),
-    ///   `APPROOV_MESSAGE_SIGNATURE_CLOCK_SKEW_SECS` (default 60) and
-    ///   `APPROOV_MESSAGE_SIGNATURE_MAX_BODY_BYTES` (default 1 MiB).
+    ///   `APPROOV_MESSAGE_SIGNATURE_CLOCK_SKEW_SECS` (default 60),
+    ///   `APPROOV_MESSAGE_SIGNATURE_MAX_BODY_BYTES` (default 1 MiB) and
+    ///   `APPROOV_MESSAGE_SIGNATURE_SCHEME` (`http`, the default, or `https` behind a
+    ///   proxy that terminates TLS).
     ///
     /// # Errors
     /// No secret is set, one is empty or does not decode (a base64url value in

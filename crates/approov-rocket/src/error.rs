@@ -1,22 +1,70 @@
 //! The guards' error.
 
-use approov_core::TokenRejection;
+use crate::TokenRejection;
 
-/// Why an Approov guard failed; the reason is already logged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why an Approov guard failed a request; the reason is already logged.
+///
+/// A refused token fails the request with 401, which [`catchers`](crate::catchers)
+/// answers with `{}` as JSON. To answer a route's refusals yourself, take
+/// `Result<ApproovToken, ApproovError>` (Rocket's own way of seeing a guard's error):
+///
+/// ```
+/// use approov_rocket::{ApproovError, ApproovToken, ApproovVerifier};
+/// use rocket::http::Status;
+/// use rocket::local::blocking::Client;
+///
+/// #[rocket::get("/orders")]
+/// fn orders(token: Result<ApproovToken, ApproovError>) -> (Status, String) {
+///     match token {
+///         Ok(_) => (Status::Ok, "your orders".into()),
+///         Err(error) => (
+///             Status::Unauthorized,
+///             format!("refused: {}", error.reason().map_or("not configured", |r| r.code())),
+///         ),
+///     }
+/// }
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # std::env::set_var("APPROOV_BASE64URL_SECRET", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ");
+/// let rocket = rocket::build()
+///     .manage(ApproovVerifier::from_env()?)
+///     .mount("/", rocket::routes![orders]);
+/// let client = Client::tracked(rocket)?;
+/// let response = client.get("/orders").dispatch();
+/// assert_eq!(response.status(), Status::Unauthorized);
+/// assert_eq!(response.into_string().as_deref(), Some("refused: missing_approov_token"));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ApproovError {
-    /// The token was rejected: the request fails with 401.
+    /// The token was refused: the request fails with 401.
     Rejected(TokenRejection),
-    /// No [`ApproovVerifier`](approov_core::ApproovVerifier) is managed: 500. Launch
-    /// normally stops before this can happen.
+    /// No [`ApproovVerifier`](crate::ApproovVerifier) is managed: the request fails
+    /// with 500. A Rocket whose routes name an Approov guard refuses to launch
+    /// without one, so this happens only behind a guard of your own that asks for
+    /// ours with `request.guard()`.
     NotConfigured,
+}
+
+impl ApproovError {
+    /// Why the token was refused; `None` for [`ApproovError::NotConfigured`].
+    pub fn reason(&self) -> Option<&TokenRejection> {
+        match self {
+            ApproovError::Rejected(reason) => Some(reason),
+            ApproovError::NotConfigured => None,
+        }
+    }
 }
 
 impl std::fmt::Display for ApproovError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ApproovError::Rejected(reason) => reason.fmt(f),
-            ApproovError::NotConfigured => f.write_str("no ApproovVerifier is managed"),
+            ApproovError::NotConfigured => f.write_str(
+                "no ApproovVerifier is managed: add `.manage(ApproovVerifier::from_env()?)`",
+            ),
         }
     }
 }

@@ -1,119 +1,239 @@
-//! The request guards: a handler argument that is only there for a valid token.
+//! The request guards: handler arguments that are there only for a request that passed.
 
 use std::marker::PhantomData;
 use std::ops::Deref;
 use std::sync::OnceLock;
 
-use approov_core::{
-    ApproovClaims, ApproovVerifier, Authorization, BindingHeaderName, TokenRejection,
-};
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::sentinel::Sentinel;
 use rocket::{Ignite, Rocket};
 
-use crate::ApproovError;
+use crate::{
+    ApproovClaims, ApproovError, ApproovVerifier, AuthorizationBinding, BindingHeaders,
+    Verification,
+};
 
-/// The claims of the request's valid Approov token. Without one the request fails
-/// with 401, which [`catchers`](crate::catchers) answers with `{}` as JSON.
+/// A request guard: the request's Approov token passed the check.
 ///
-/// The [`ApproovVerifier`] is managed state (`rocket.manage(verifier)`); a Rocket
-/// with a route that uses this guard and no verifier refuses to launch. The check
-/// runs once per request, however many Approov guards the route has.
+/// Put it in a handler's signature and the route is protected. The
+/// [`ApproovVerifier`] is managed state (`.manage(verifier)`); a Rocket with a route
+/// that uses this guard and no managed verifier refuses to launch. In enforce mode (the
+/// default) a request without a valid token fails with 401, which
+/// [`catchers`](crate::catchers) answers with `{}` as JSON, and
+/// [`claims`](Self::claims) is always `Some` in the handler. In monitor mode the
+/// handler runs for every request and can ask [`passed`](Verification::passed) and
+/// [`rejection`](Verification::rejection) (it derefs to [`Verification`]).
+///
+/// The check runs once per request, however many Approov guards the route has.
 ///
 /// ```
 /// use approov_rocket::{ApproovToken, ApproovVerifier};
-/// use rocket::{get, routes};
+/// use rocket::local::blocking::Client;
 ///
-/// #[get("/hello")]
+/// #[rocket::get("/hello")]
 /// fn hello(token: ApproovToken) -> String {
-///     format!("hello, device {:?}", token.0.did)
+///     let device = token.claims().and_then(|claims| claims.did.as_deref());
+///     format!("hello, device {}", device.unwrap_or("?"))
 /// }
 ///
-/// # fn main() -> Result<(), approov_core::ConfigError> {
-/// # std::env::set_var("APPROOV_BASE64_SECRET", "c2VjcmV0");
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # std::env::set_var("APPROOV_BASE64URL_SECRET", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ");
 /// let rocket = rocket::build()
 ///     .manage(ApproovVerifier::from_env()?)
 ///     .register("/", approov_rocket::catchers())
-///     .mount("/", routes![hello]);
+///     .mount("/", rocket::routes![hello]);
+/// let client = Client::tracked(rocket)?;
+/// let response = client.get("/hello").dispatch(); // no token
+/// assert_eq!(response.status().code, 401);
+/// assert_eq!(response.into_string().as_deref(), Some("{}"));
 /// # Ok(())
 /// # }
 /// ```
 #[derive(Debug, Clone)]
-pub struct ApproovToken(pub ApproovClaims);
+pub struct ApproovToken(Verification);
 
-/// As [`ApproovToken`], and the token must be bound to header `H` through its `pay`
-/// claim: `Authorization` by default, any header with your own [`BindingHeaderName`].
+impl ApproovToken {
+    /// The token's claims: `None` only in monitor mode, for a request that failed.
+    pub fn claims(&self) -> Option<&ApproovClaims> {
+        self.0.claims()
+    }
+
+    /// The token's claims, owned: `None` only in monitor mode, for a request that failed.
+    pub fn into_claims(self) -> Option<ApproovClaims> {
+        self.0.into_result().ok()
+    }
+}
+
+impl Deref for ApproovToken {
+    type Target = Verification;
+
+    fn deref(&self) -> &Verification {
+        &self.0
+    }
+}
+
+/// As [`ApproovToken`], and the token is bound to the request's headers `H`: its
+/// `pay` claim is the hash of their values. `Authorization` by default
+/// ([`AuthorizationBinding`]); name other headers with your own [`BindingHeaders`]
+/// type.
+///
+/// The token itself is checked once per request (shared with any other Approov guard
+/// of the route), the binding once per request and binding.
 ///
 /// ```
-/// use approov_rocket::BoundApproovToken;
+/// use approov_rocket::{BindingHeaders, BoundApproovToken};
+///
+/// /// Bound to `Authorization` then `SessionId`, as the Approov quickstarts' double binding.
+/// struct AuthorizationAndSessionId;
+/// impl BindingHeaders for AuthorizationAndSessionId {
+///     const HEADERS: &'static [&'static str] = &["authorization", "sessionid"];
+/// }
 ///
 /// #[rocket::get("/account")]
 /// fn account(token: BoundApproovToken) -> String {
-///     format!("expires at {}", token.exp)
+///     // The token's `pay` claim matched this request's `Authorization` header.
+///     format!("token expires at {:?}", token.claims().map(|claims| claims.exp))
+/// }
+///
+/// #[rocket::get("/session")]
+/// fn session(_token: BoundApproovToken<AuthorizationAndSessionId>) -> &'static str {
+///     "bound to Authorization and SessionId"
 /// }
 /// ```
-pub struct BoundApproovToken<H: BindingHeaderName = Authorization> {
-    claims: ApproovClaims,
-    header: PhantomData<fn() -> H>,
+pub struct BoundApproovToken<H: BindingHeaders = AuthorizationBinding> {
+    verification: Verification,
+    binding: PhantomData<fn() -> H>,
 }
 
-impl<H: BindingHeaderName> BoundApproovToken<H> {
-    /// The token's claims.
-    pub fn into_claims(self) -> ApproovClaims {
-        self.claims
+impl<H: BindingHeaders> BoundApproovToken<H> {
+    /// The token's claims: `None` only in monitor mode, for a request that failed.
+    pub fn claims(&self) -> Option<&ApproovClaims> {
+        self.verification.claims()
+    }
+
+    /// The token's claims, owned: `None` only in monitor mode, for a request that failed.
+    pub fn into_claims(self) -> Option<ApproovClaims> {
+        self.verification.into_result().ok()
     }
 }
 
-impl<H: BindingHeaderName> Deref for BoundApproovToken<H> {
-    type Target = ApproovClaims;
+impl<H: BindingHeaders> Deref for BoundApproovToken<H> {
+    type Target = Verification;
 
-    fn deref(&self) -> &ApproovClaims {
-        &self.claims
+    fn deref(&self) -> &Verification {
+        &self.verification
     }
 }
 
-impl<H: BindingHeaderName> std::fmt::Debug for BoundApproovToken<H> {
+impl<H: BindingHeaders> Clone for BoundApproovToken<H> {
+    fn clone(&self) -> Self {
+        BoundApproovToken {
+            verification: self.verification.clone(),
+            binding: PhantomData,
+        }
+    }
+}
+
+impl<H: BindingHeaders> std::fmt::Debug for BoundApproovToken<H> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BoundApproovToken")
-            .field("header", &H::NAME)
-            .field("claims", &self.claims)
+            .field("headers", &H::HEADERS)
+            .field("verification", &self.verification)
             .finish()
     }
 }
+
+/// A request guard for routes where the token is optional: `None` when the request
+/// has no token header at all, `Some` when it has a token that passed. A token that
+/// is there but does not pass is still refused with 401 (in enforce mode).
+///
+/// Why not `Option<ApproovToken>`: Rocket's `Option<T>` guard turns *every* failure
+/// of `T` into `None`, so with it a forged or expired token would reach the handler
+/// as if the request had none. This guard fails such a request, as
+/// `Option<ApproovToken>` does in approov-axum.
+///
+/// ```
+/// use approov_rocket::{ApproovVerifier, OptionalApproovToken};
+/// use rocket::http::Header;
+/// use rocket::local::blocking::Client;
+///
+/// #[rocket::get("/catalogue")]
+/// fn catalogue(token: OptionalApproovToken) -> &'static str {
+///     match token.0 {
+///         Some(_) => "the full catalogue",
+///         None => "the public catalogue",
+///     }
+/// }
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # std::env::set_var("APPROOV_BASE64URL_SECRET", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ");
+/// let rocket = rocket::build()
+///     .manage(ApproovVerifier::from_env()?)
+///     .register("/", approov_rocket::catchers())
+///     .mount("/", rocket::routes![catalogue]);
+/// let client = Client::tracked(rocket)?;
+/// let anonymous = client.get("/catalogue").dispatch();
+/// assert_eq!(anonymous.into_string().as_deref(), Some("the public catalogue"));
+/// let forged = client.get("/catalogue").header(Header::new("Approov-Token", "forged")).dispatch();
+/// assert_eq!(forged.status().code, 401);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct OptionalApproovToken(pub Option<ApproovToken>);
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for ApproovToken {
     type Error = ApproovError;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApproovError> {
-        match checked(request) {
-            Ok(claims) => Outcome::Success(ApproovToken(claims.clone())),
-            Err(error) => fail(request, error),
-        }
+        admit(request, checked(request).cloned()).map(ApproovToken)
     }
 }
 
 #[rocket::async_trait]
-impl<'r, H: BindingHeaderName> FromRequest<'r> for BoundApproovToken<H> {
+impl<'r, H: BindingHeaders> FromRequest<'r> for BoundApproovToken<H> {
     type Error = ApproovError;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApproovError> {
-        let bound = checked(request).and_then(|claims| {
-            H::binding_header()
-                .check(claims, |name| {
-                    request.headers().get(name).map(str::as_bytes)
-                })
-                .map_err(ApproovError::Rejected)?;
-            Ok(claims)
-        });
-        match bound {
-            Ok(claims) => Outcome::Success(BoundApproovToken {
-                claims: claims.clone(),
-                header: PhantomData,
-            }),
-            Err(error) => fail(request, error),
+        let verification = request
+            .local_cache(|| {
+                BoundCheck::<H>(
+                    checked(request).cloned().map(|verification| {
+                        verification.bound_to(&H::binding(), |name| header_values(request, name))
+                    }),
+                    PhantomData,
+                )
+            })
+            .0
+            .clone();
+        admit(request, verification).map(|verification| BoundApproovToken {
+            verification,
+            binding: PhantomData,
+        })
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for OptionalApproovToken {
+    type Error = ApproovError;
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApproovError> {
+        let Some(verifier) = request.rocket().state::<ApproovVerifier>() else {
+            return fail(request, ApproovError::NotConfigured);
+        };
+        // No header at all: absent, and nothing to log.
+        if request
+            .headers()
+            .get(verifier.token_header())
+            .next()
+            .is_none()
+        {
+            return Outcome::Success(OptionalApproovToken(None));
         }
+        admit(request, checked(request).cloned())
+            .map(|verification| OptionalApproovToken(Some(ApproovToken(verification))))
     }
 }
 
@@ -123,7 +243,13 @@ impl Sentinel for ApproovToken {
     }
 }
 
-impl<H: BindingHeaderName> Sentinel for BoundApproovToken<H> {
+impl<H: BindingHeaders> Sentinel for BoundApproovToken<H> {
+    fn abort(rocket: &Rocket<Ignite>) -> bool {
+        verifier_missing(rocket)
+    }
+}
+
+impl Sentinel for OptionalApproovToken {
     fn abort(rocket: &Rocket<Ignite>) -> bool {
         verifier_missing(rocket)
     }
@@ -140,26 +266,52 @@ fn verifier_missing(rocket: &Rocket<Ignite>) -> bool {
     missing
 }
 
-/// The unbound check of this request, run at most once per request.
-struct CachedCheck(Result<ApproovClaims, ApproovError>);
+fn header_values<'r>(request: &'r Request<'_>, name: &str) -> impl Iterator<Item = &'r [u8]> {
+    request.headers().get(name).map(str::as_bytes)
+}
 
-fn checked<'r>(request: &'r Request<'_>) -> Result<&'r ApproovClaims, ApproovError> {
+/// The unbound check of this request, run at most once per request. The type is
+/// private, so nothing outside this crate can put one in the request's cache: it is
+/// the proof that the check ran.
+struct Checked(Result<Verification, ApproovError>);
+
+/// The check of this request's binding to `H`, run at most once per request; private
+/// for the same reason.
+struct BoundCheck<H>(Result<Verification, ApproovError>, PhantomData<fn() -> H>);
+
+fn checked<'r>(request: &'r Request<'_>) -> Result<&'r Verification, ApproovError> {
     request
         .local_cache(|| {
-            CachedCheck(match request.rocket().state::<ApproovVerifier>() {
-                Some(verifier) => verifier
-                    .check_request(|name| request.headers().get(name).map(str::as_bytes), None)
-                    .map_err(ApproovError::Rejected),
+            Checked(match request.rocket().state::<ApproovVerifier>() {
+                Some(verifier) => {
+                    Ok(verifier.check_request(|name| header_values(request, name), None))
+                }
                 None => Err(ApproovError::NotConfigured),
             })
         })
         .0
         .as_ref()
-        .map_err(|error| *error)
+        .map_err(Clone::clone)
 }
 
-/// Marks the request as refused by an Approov guard, for [`crate::catchers`].
-struct Refused(OnceLock<TokenRejection>);
+/// The guard's outcome: success unless the verification is refused (enforce mode).
+fn admit(
+    request: &Request<'_>,
+    verification: Result<Verification, ApproovError>,
+) -> Outcome<Verification, ApproovError> {
+    match verification {
+        Ok(verification) => match verification.rejection() {
+            Some(rejection) if verification.refused() => {
+                fail(request, ApproovError::Rejected(rejection.clone()))
+            }
+            _ => Outcome::Success(verification),
+        },
+        Err(error) => fail(request, error),
+    }
+}
+
+/// Marks a request refused by an Approov guard, for [`crate::catchers`].
+struct Refused(OnceLock<()>);
 
 pub(crate) fn refused_by_approov(request: &Request<'_>) -> bool {
     request
@@ -170,12 +322,9 @@ pub(crate) fn refused_by_approov(request: &Request<'_>) -> bool {
 }
 
 fn fail<S>(request: &Request<'_>, error: ApproovError) -> Outcome<S, ApproovError> {
-    match error {
-        ApproovError::Rejected(reason) => {
-            let _ = request
-                .local_cache(|| Refused(OnceLock::new()))
-                .0
-                .set(reason);
+    match &error {
+        ApproovError::Rejected(_) => {
+            let _ = request.local_cache(|| Refused(OnceLock::new())).0.set(());
             Outcome::Error((Status::Unauthorized, error))
         }
         ApproovError::NotConfigured => Outcome::Error((Status::InternalServerError, error)),

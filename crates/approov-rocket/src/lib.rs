@@ -8,8 +8,9 @@ mod error;
 mod guard;
 
 pub use approov_core::{
-    ApproovClaims, ApproovVerifier, Authorization, BindingHeader, BindingHeaderName, TokenRejection,
+    self, ApproovClaims, ApproovVerifier, AuthorizationBinding, Binding, BindingHeader,
+    BindingHeaders, ConfigError, Mode, SecretEncoding, TokenRejection, Verification,
 };
 pub use catcher::catchers;
 pub use error::ApproovError;
-pub use guard::{ApproovToken, BoundApproovToken};
+pub use guard::{ApproovToken, BoundApproovToken, OptionalApproovToken};

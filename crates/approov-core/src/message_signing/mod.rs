@@ -86,6 +86,7 @@ pub struct MessageSigning {
     clock_skew: u64,
     max_body_len: usize,
     token_header: String,
+    scheme: String,
 }
 
 impl Default for MessageSigning {
@@ -95,6 +96,7 @@ impl Default for MessageSigning {
             clock_skew: DEFAULT_CLOCK_SKEW,
             max_body_len: DEFAULT_MAX_BODY_LEN,
             token_header: DEFAULT_TOKEN_HEADER.to_owned(),
+            scheme: "http".to_owned(),
         }
     }
 }
@@ -133,6 +135,20 @@ impl MessageSigning {
     pub fn with_token_header(mut self, name: &str) -> Self {
         self.token_header = name.to_ascii_lowercase();
         self
+    }
+
+    /// The scheme clients address the API with, for `@target-uri` and `@scheme`
+    /// (default `http`, what a server without TLS sees). Behind a proxy or load
+    /// balancer that terminates TLS, set `https`: the app signed the URL it called.
+    pub fn with_scheme(mut self, scheme: &str) -> Self {
+        self.scheme = scheme.to_ascii_lowercase();
+        self
+    }
+
+    /// The scheme adapters pass in [`SignedRequest::new`] when the request line does
+    /// not carry one.
+    pub fn scheme(&self) -> &str {
+        &self.scheme
     }
 
     /// The longest body checked, in bytes. An adapter reads at most one byte more than
