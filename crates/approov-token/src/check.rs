@@ -40,7 +40,7 @@ pub(crate) struct CheckArgs {
 pub(crate) fn run(args: &CheckArgs) -> Result<ExitCode, Failure> {
     let values = bound_values(&args.bind)?;
     let verifier = args.secret.verifier()?;
-    let token = token(&args.token)?;
+    let token = read_token(&args.token)?;
     let outcome = verifier
         .verify(token.trim())
         .and_then(|claims| check_binding(claims, &values));
@@ -60,7 +60,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<ExitCode, Failure> {
 
 /// The token argument, or standard input for `-`. Bytes that are not UTF-8 are kept
 /// as replacement characters, which the verifier refuses like any other bad byte.
-fn token(arg: &OsString) -> Result<String, Failure> {
+pub(crate) fn read_token(arg: &OsString) -> Result<String, Failure> {
     if arg != "-" {
         return Ok(arg.to_string_lossy().into_owned());
     }

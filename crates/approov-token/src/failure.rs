@@ -28,6 +28,12 @@ impl fmt::Display for Failure {
     }
 }
 
+/// Writes `approov-token: warning: <message>` on stderr: the command goes on.
+pub(crate) fn warn(message: &str) {
+    // Nothing more to do if stderr is gone.
+    let _ = writeln!(io::stderr().lock(), "approov-token: warning: {message}");
+}
+
 /// Writes `text` and a newline to stdout, in one write. Unlike `println!`, an error is
 /// reported, not a panic; a reader that has gone (`| head -n 1`) is not an error.
 pub(crate) fn print_line(text: &str) -> Result<(), Failure> {

@@ -1,20 +1,27 @@
 //! `approov-token`: a command-line tool for developing against Approov. It mints HS256
-//! Approov tokens with any claims, checks a token the way the servers do, and
-//! generates a secret. One module per command; `secret_source` is the secret options
-//! the commands share.
+//! Approov tokens with any claims, checks a token the way the servers do, generates a
+//! secret, and for installation message signing generates a key pair and signs a
+//! request. One module per command; `secret_source` is the secret options the commands
+//! share, `key_file` the key file, `request_url` the URL a request is signed for.
 //!
 //! ```text
 //! approov-token secret > .env            # a new random secret, both encodings
 //! approov-token mint --expires-in 60     # a token, read from APPROOV_*_SECRET like the servers
 //! approov-token check "$TOKEN"           # its claims, or code=... reason=...
+//! approov-token keygen --out key.pem     # an installation key; prints its ipk
+//! approov-token sign-request --key key.pem http://127.0.0.1:8002/token-message-signing
 //! ```
 #![forbid(unsafe_code)]
 
 mod check;
 mod failure;
+mod key_file;
+mod keygen;
 mod mint;
+mod request_url;
 mod secret;
 mod secret_source;
+mod sign_request;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -32,16 +39,18 @@ APPROOV_BASE64_SECRET, from the environment or else ./.env. `--secret-env VAR`
 reads another variable.
 
 Exit status: 0 done (check: the token is valid), 1 check: the token is refused,
-2 bad arguments or no usable secret.
+2 bad arguments, no usable secret, key or URL.
 
 Examples:
   approov-token secret > .env
   approov-token mint --bind 'Bearer alice'
   approov-token mint | approov-token check -
+  approov-token keygen --out key.pem
+  approov-token sign-request --key key.pem http://127.0.0.1:8002/token-message-signing
   approov-token mint --help";
 
-/// Mint Approov tokens, check them and make secrets, for developing and testing a
-/// backend that checks Approov tokens.
+/// Mint Approov tokens, check them, make secrets and sign requests, for developing and
+/// testing a backend that checks Approov tokens.
 #[derive(Debug, Parser)]
 #[command(name = "approov-token", version, after_help = AFTER_HELP)]
 struct Cli {
@@ -57,6 +66,10 @@ enum Command {
     Check(check::CheckArgs),
     /// Generate a random secret and print it in both encodings, as .env lines
     Secret(secret::SecretArgs),
+    /// Generate an installation key pair for message signing; print its ipk
+    Keygen(keygen::KeygenArgs),
+    /// Sign a request with an installation key and print it as a curl command
+    SignRequest(sign_request::SignRequestArgs),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +78,8 @@ fn main() -> ExitCode {
         Command::Mint(args) => mint::run(args),
         Command::Check(args) => check::run(args),
         Command::Secret(args) => secret::run(args),
+        Command::Keygen(args) => keygen::run(args),
+        Command::SignRequest(args) => sign_request::run(args),
     };
     outcome.unwrap_or_else(Failure::report)
 }

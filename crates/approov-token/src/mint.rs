@@ -1,5 +1,6 @@
 //! `approov-token mint`: a token signed with the secret, with the claims asked for.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -8,15 +9,19 @@ use clap::Args;
 use serde_json::{Map, Value};
 
 use crate::failure::{print_line, Failure};
+use crate::key_file::read_key;
 use crate::secret_source::SecretOptions;
 
 /// The `did` of a minted token unless `--did` says otherwise, as the core mints it.
 const EXAMPLE_DID: &str = "ExampleApproovDeviceID==";
 
+/// A minted token's lifetime unless `--expires-in` says otherwise, in seconds.
+const DEFAULT_EXPIRES_IN: i64 = 300;
+
 const EXAMPLES: &str = "\
-The token is printed on stdout, alone. Its claims: exp, iat (now), did, and pay
-when --bind is given; then every --claim, which can replace any of them; then
---omit takes claims out.
+The token is printed on stdout, alone. Its claims: exp, iat (now), did, pay when
+--bind is given, ipk when --ipk or --ipk-from is; then every --claim, which can
+replace any of them; then --omit takes claims out.
 
 A --claim value that parses as JSON is that JSON value, anything else is a string:
   --claim ip=1.2.3.4    \"1.2.3.4\"      --claim n=42        42
@@ -29,6 +34,7 @@ Examples:
   approov-token mint --bind 'Bearer alice'              # bound to that Authorization value
   approov-token mint --bind 'Bearer alice' --bind s-42  # bound to two headers, in order
   approov-token mint --claim ip=1.2.3.4 --claim iat=1700000000
+  approov-token mint --ipk-from key.pem                 # for requests key.pem signs
   approov-token mint --omit exp                         # refused: token_missing_expiration
   approov-token mint --secret-env STAGING_SECRET --encoding base64url
 
@@ -42,7 +48,7 @@ pub(crate) struct MintArgs {
     #[arg(
         long,
         value_name = "SECS",
-        default_value_t = 300,
+        default_value_t = DEFAULT_EXPIRES_IN,
         allow_negative_numbers = true
     )]
     expires_in: i64,
@@ -66,6 +72,14 @@ pub(crate) struct MintArgs {
         allow_hyphen_values = true
     )]
     bind: Vec<String>,
+    /// The `ipk` claim, for message signing: an installation public key, standard base64
+    /// of its DER SubjectPublicKeyInfo (any string is taken, to test refusals)
+    #[arg(long, value_name = "IPK", allow_hyphen_values = true)]
+    ipk: Option<String>,
+    /// The `ipk` claim: the public half of this installation key (a PKCS#8 PEM file, as
+    /// `approov-token keygen --out FILE` writes)
+    #[arg(long, value_name = "FILE", conflicts_with = "ipk")]
+    ipk_from: Option<PathBuf>,
     /// Add or replace a claim; VALUE is JSON when it parses as JSON, else a string.
     /// Repeatable
     #[arg(long = "claim", value_name = "NAME=VALUE", value_parser = parse_claim)]
@@ -78,28 +92,42 @@ pub(crate) struct MintArgs {
 }
 
 pub(crate) fn run(args: &MintArgs) -> Result<ExitCode, Failure> {
-    let claims = claims(args, unix_now())?;
-    let minter = args.secret.minter()?;
-    let token = minter
-        .mint(&claims)
-        .map_err(|e| Failure::new(e.to_string()))?;
+    let ipk = match (&args.ipk, &args.ipk_from) {
+        (Some(ipk), _) => Some(ipk.clone()),
+        (None, Some(path)) => Some(read_key(path, "--ipk-from")?.ipk()),
+        (None, None) => None,
+    };
+    let claims = claims(args, ipk, unix_now())?;
+    let token = mint(&args.secret, &claims)?;
     print_line(&token)?;
     Ok(ExitCode::SUCCESS)
 }
 
+/// A token as `mint` makes it without options, plus `ipk`: for `sign-request`.
+pub(crate) fn token_with_ipk(secret: &SecretOptions, ipk: String) -> Result<String, Failure> {
+    let now = unix_now();
+    let mut claims = standard_claims(expiry(now, DEFAULT_EXPIRES_IN), now, EXAMPLE_DID);
+    claims.insert("ipk".into(), ipk.into());
+    mint(secret, &claims)
+}
+
+fn mint(secret: &SecretOptions, claims: &Map<String, Value>) -> Result<String, Failure> {
+    secret
+        .minter()?
+        .mint(claims)
+        .map_err(|e| Failure::new(e.to_string()))
+}
+
 /// The claims asked for, at time `now`.
-fn claims(args: &MintArgs, now: i64) -> Result<Map<String, Value>, Failure> {
-    let mut claims = Map::new();
-    let exp = match args.exp {
-        Some(exp) => exp,
-        None => u64::try_from(now.saturating_add(args.expires_in)).unwrap_or(0),
-    };
-    claims.insert("exp".into(), exp.into());
-    claims.insert("iat".into(), now.into());
-    claims.insert("did".into(), args.did.clone().into());
+fn claims(args: &MintArgs, ipk: Option<String>, now: i64) -> Result<Map<String, Value>, Failure> {
+    let exp = args.exp.unwrap_or_else(|| expiry(now, args.expires_in));
+    let mut claims = standard_claims(exp, now, &args.did);
     if !args.bind.is_empty() {
         let values = bound_values(&args.bind)?;
         claims.insert("pay".into(), binding_claim(values).into());
+    }
+    if let Some(ipk) = ipk {
+        claims.insert("ipk".into(), ipk.into());
     }
     for (name, value) in &args.claims {
         if args.omit.contains(name) {
@@ -113,6 +141,20 @@ fn claims(args: &MintArgs, now: i64) -> Result<Map<String, Value>, Failure> {
         claims.remove(name);
     }
     Ok(claims)
+}
+
+/// The claims every minted token starts with.
+fn standard_claims(exp: u64, now: i64, did: &str) -> Map<String, Value> {
+    let mut claims = Map::new();
+    claims.insert("exp".into(), exp.into());
+    claims.insert("iat".into(), now.into());
+    claims.insert("did".into(), did.into());
+    claims
+}
+
+/// `exp` for a token that expires `expires_in` seconds after `now`; never negative.
+fn expiry(now: i64, expires_in: i64) -> u64 {
+    u64::try_from(now.saturating_add(expires_in)).unwrap_or(0)
 }
 
 /// The `--bind` values as the servers hash a header: without surrounding white space,
@@ -141,7 +183,8 @@ fn parse_claim(arg: &str) -> Result<(String, Value), String> {
     Ok((name.to_owned(), value))
 }
 
-fn unix_now() -> i64 {
+/// The time, in seconds since the Unix epoch.
+pub(crate) fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))

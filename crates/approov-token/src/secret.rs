@@ -9,7 +9,7 @@ use clap::Args;
 use rand::rngs::OsRng;
 use rand::RngCore as _;
 
-use crate::failure::{print_line, Failure};
+use crate::failure::{print_line, warn, Failure};
 
 const EXAMPLES: &str = "\
 Both lines hold the same key, which the servers accept: keep either or both.
@@ -44,11 +44,11 @@ pub(crate) fn run(args: &SecretArgs) -> Result<ExitCode, Failure> {
         ))
     })?;
     if key.len() < MIN_SECRET_LEN {
-        eprintln!(
-            "approov-token: warning: {} bytes is shorter than {MIN_SECRET_LEN} (256 bits, the minimum \
-             RFC 7518 sets for HS256); the servers will warn at start-up",
+        warn(&format!(
+            "{} bytes is shorter than {MIN_SECRET_LEN} (256 bits, the minimum RFC 7518 sets \
+             for HS256); the servers will warn at start-up",
             key.len()
-        );
+        ));
     }
     print_line(&format!(
         "{BASE64URL_SECRET_VAR}={}\n{BASE64_SECRET_VAR}={}",

@@ -8,7 +8,10 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use approov_core::{binding_claim, ApproovVerifier, TokenRejection};
+use approov_core::{
+    binding_claim, ApproovVerifier, InstallationKey, MessageSignatureError, MessageSigning,
+    SignedRequest, TokenRejection,
+};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use serde_json::{json, Value};
@@ -30,6 +33,7 @@ struct Run {
     env: Vec<(String, String)>,
     dotenv: Option<String>,
     stdin: Option<Vec<u8>>,
+    dir: Option<PathBuf>,
 }
 
 fn tool(args: &[&str]) -> Run {
@@ -38,6 +42,7 @@ fn tool(args: &[&str]) -> Run {
         env: Vec::new(),
         dotenv: None,
         stdin: None,
+        dir: None,
     }
 }
 
@@ -62,8 +67,15 @@ impl Run {
         self
     }
 
+    /// Runs in `dir`, which outlives the run, instead of a fresh directory.
+    fn in_dir(mut self, dir: &WorkDir) -> Self {
+        self.dir = Some(dir.0.clone());
+        self
+    }
+
     fn output(self) -> Output {
-        let dir = fresh_dir();
+        let kept = self.dir.is_some();
+        let dir = self.dir.clone().unwrap_or_else(fresh_dir);
         if let Some(contents) = &self.dotenv {
             std::fs::write(dir.join(".env"), contents).unwrap();
         }
@@ -87,7 +99,9 @@ impl Run {
         });
         let output = child.wait_with_output().unwrap();
         writer.join().unwrap();
-        let _ = std::fs::remove_dir_all(&dir);
+        if !kept {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!stderr.contains("panicked"), "{stderr}");
         output
@@ -140,6 +154,25 @@ fn fresh_dir() -> PathBuf {
     ));
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// A working directory for several runs, removed when dropped.
+struct WorkDir(PathBuf);
+
+impl WorkDir {
+    fn new() -> Self {
+        WorkDir(fresh_dir())
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 fn verifier() -> ApproovVerifier {
@@ -533,7 +566,7 @@ fn a_generated_secret_works_from_either_line_or_both() {
 #[test]
 fn every_command_has_help_with_examples() {
     let help = tool(&["--help"]).stdout();
-    for command in ["mint", "check", "secret"] {
+    for command in ["mint", "check", "secret", "keygen", "sign-request"] {
         assert!(help.contains(command), "{help}");
         let help = tool(&[command, "--help"]).stdout();
         assert!(help.contains("Examples:"), "{command}: {help}");
@@ -544,4 +577,816 @@ fn every_command_has_help_with_examples() {
     let at = |needle| help.find(needle).unwrap();
     assert!(at("--secret-env") < at("--secret <VALUE>"));
     assert!(help.contains("shell history"));
+}
+
+// --- Installation message signing: keygen, mint --ipk-from, sign-request ---
+
+/// `keygen --out key.pem` in `dir`: the ipk it prints.
+fn keygen(dir: &WorkDir) -> String {
+    let ipk = tool(&["keygen", "--out", "key.pem"]).in_dir(dir).stdout();
+    let pem = std::fs::read_to_string(dir.path("key.pem")).unwrap();
+    assert_eq!(InstallationKey::from_pkcs8_pem(&pem).unwrap().ipk(), ipk);
+    ipk
+}
+
+#[test]
+fn a_generated_key_goes_into_a_minted_token_as_its_ipk() {
+    let dir = WorkDir::new();
+    let ipk = keygen(&dir);
+    // base64 of a 91-byte DER P-256 SubjectPublicKeyInfo.
+    assert_eq!(STANDARD.decode(&ipk).unwrap().len(), 91);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(dir.path("key.pem"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    let token = tool(&["mint", "--ipk-from", "key.pem"])
+        .with_secret()
+        .in_dir(&dir)
+        .stdout();
+    assert_eq!(
+        verifier().verify(&token).unwrap().ipk.as_deref(),
+        Some(ipk.as_str())
+    );
+    let printed = checked(tool(&["check", &token]).with_secret());
+    assert_eq!(printed["ipk"], ipk.as_str());
+    // The other mint options still apply beside it.
+    let token = tool(&[
+        "mint",
+        "--ipk",
+        "any-value",
+        "--bind",
+        "Bearer a",
+        "--did",
+        "d",
+    ])
+    .with_secret()
+    .stdout();
+    let claims = verifier().verify(&token).unwrap();
+    assert_eq!(claims.ipk.as_deref(), Some("any-value"));
+    assert_eq!(claims.did.as_deref(), Some("d"));
+    assert!(claims.pay.is_some());
+    tool(&["mint", "--ipk", "x", "--ipk-from", "key.pem"])
+        .with_secret()
+        .in_dir(&dir)
+        .fails(2);
+
+    // Without --out: the PEM on stdout, the ipk labelled on stderr.
+    let output = tool(&["keygen"]).output();
+    assert!(output.status.success());
+    let pem = String::from_utf8(output.stdout).unwrap();
+    let key = InstallationKey::from_pkcs8_pem(&pem).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr, format!("ipk: {}\n", key.ipk()));
+}
+
+#[test]
+fn keygen_does_not_overwrite_a_key_unless_forced() {
+    let dir = WorkDir::new();
+    let first = keygen(&dir);
+    let before = std::fs::read(dir.path("key.pem")).unwrap();
+    let stderr = tool(&["keygen", "--out", "key.pem"]).in_dir(&dir).fails(2);
+    assert!(
+        stderr.contains("key.pem exists") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(dir.path("key.pem")).unwrap(), before);
+    // Nor any other file, nor through a directory.
+    std::fs::write(dir.path("notes.txt"), "keep me").unwrap();
+    tool(&["keygen", "--out", "notes.txt"])
+        .in_dir(&dir)
+        .fails(2);
+    assert_eq!(
+        std::fs::read_to_string(dir.path("notes.txt")).unwrap(),
+        "keep me"
+    );
+    let stderr = tool(&["keygen", "--out", "no/such/dir/key.pem"])
+        .in_dir(&dir)
+        .fails(2);
+    assert!(stderr.contains("cannot create"), "{stderr}");
+    tool(&["keygen", "--force"]).fails(2);
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let path = dir.path("key.pem");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let second = tool(&["keygen", "--out", "key.pem", "--force"])
+            .in_dir(&dir)
+            .stdout();
+        assert_ne!(second, first);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "a replaced key is private too");
+    }
+}
+
+/// Splits `line` as a POSIX shell does, for what `sign-request` prints: words apart by
+/// spaces, single-quoted strings, and `\'` between them. Anything else a shell treats
+/// specially fails the test: it would run, not be read.
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' => words.extend(word.take()),
+            '\'' => {
+                let word = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => word.push(c),
+                        None => panic!("unterminated quote in {line}"),
+                    }
+                }
+            }
+            '\\' => match chars.next() {
+                Some('\'') => word.get_or_insert_with(String::new).push('\''),
+                other => panic!("a backslash before {other:?} in {line}"),
+            },
+            c if "\"$`;&|<>(){}*?[]#~\n\t".contains(c) => {
+                panic!("unquoted {c:?} in {line}")
+            }
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    words
+}
+
+/// A request as the printed curl command sends it.
+#[derive(Debug, Clone)]
+struct Sent {
+    flags: Vec<String>,
+    method: String,
+    headers: Vec<(String, String)>,
+    body: Option<Vec<u8>>,
+    url: String,
+}
+
+impl Sent {
+    /// Reads the curl command `sign-request` printed; `dir` is where `@FILE` is read.
+    fn from_curl(line: &str, dir: Option<&WorkDir>) -> Sent {
+        let words = shell_words(line);
+        let mut words = words.into_iter();
+        assert_eq!(words.next().as_deref(), Some("curl"), "{line}");
+        let mut sent = Sent {
+            flags: Vec::new(),
+            method: String::new(),
+            headers: Vec::new(),
+            body: None,
+            url: String::new(),
+        };
+        while let Some(word) = words.next() {
+            match word.as_str() {
+                "-i" | "-g" | "--path-as-is" => sent.flags.push(word),
+                "-X" => sent.method = words.next().unwrap(),
+                "-H" => {
+                    let header = words.next().unwrap();
+                    let (name, value) = match header.split_once(':') {
+                        Some((name, value)) => (name, value.trim()),
+                        None => (header.strip_suffix(';').unwrap(), ""),
+                    };
+                    sent.headers.push((name.to_owned(), value.to_owned()));
+                }
+                "--data-binary" => {
+                    let data = words.next().unwrap();
+                    sent.body = Some(match data.strip_prefix('@') {
+                        Some(file) => std::fs::read(dir.unwrap().path(file)).unwrap(),
+                        None => data.into_bytes(),
+                    });
+                }
+                "--data-raw" => sent.body = Some(words.next().unwrap().into_bytes()),
+                url if !url.starts_with('-') => {
+                    sent.url = word;
+                    assert!(words.next().is_none(), "the URL comes last: {line}");
+                }
+                other => panic!("unexpected {other} in {line}"),
+            }
+        }
+        assert!(sent.flags.contains(&"-i".to_owned()), "{line}");
+        sent
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Checks the request as a server would at time `now`: the method and target from
+    /// the URL, and the headers sent with those curl adds (`Host` from the URL's
+    /// authority; for a body, its length and type).
+    fn verify(&self, ipk: &str, now: u64) -> Result<(), MessageSignatureError> {
+        let (scheme, rest) = self.url.split_once("://").unwrap();
+        let end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, target) = rest.split_at(end);
+        let target = if target.starts_with('/') {
+            target.to_owned()
+        } else {
+            format!("/{target}")
+        };
+        let host = self.header("host").unwrap_or(authority).to_owned();
+        let length = self.body.as_ref().map(|body| body.len().to_string());
+        let headers = |name: &str| -> Vec<&[u8]> {
+            let mut values: Vec<&[u8]> = self
+                .headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_bytes())
+                .collect();
+            if values.is_empty() {
+                match (name, &length) {
+                    ("host", _) => values.push(host.as_bytes()),
+                    ("content-length", Some(length)) => values.push(length.as_bytes()),
+                    ("content-type", Some(_)) => {
+                        values.push(b"application/x-www-form-urlencoded");
+                    }
+                    _ => {}
+                }
+            }
+            values
+        };
+        let request = SignedRequest::new(&self.method, scheme, &host, &target, headers);
+        let request = match &self.body {
+            Some(body) => request.with_body(body),
+            None => request,
+        };
+        MessageSigning::default().verify(Some(ipk), &request, now)
+    }
+
+    /// The components the signature covers, from `Signature-Input`.
+    fn covered(&self) -> String {
+        let input = self.header("signature-input").unwrap();
+        let start = input.find('(').unwrap();
+        let end = input.find(')').unwrap();
+        input[start + 1..end].replace('"', "")
+    }
+}
+
+/// `sign-request --key key.pem ARGS...` in `dir`, minting the token with the secret.
+fn sign(dir: &WorkDir, args: &[&str]) -> Sent {
+    let args: Vec<&str> = ["sign-request", "--key", "key.pem"]
+        .iter()
+        .chain(args)
+        .copied()
+        .collect();
+    let line = tool(&args).with_secret().in_dir(dir).stdout();
+    Sent::from_curl(&line, Some(dir))
+}
+
+#[test]
+fn signed_requests_verify_as_a_server_verifies_them() {
+    let dir = WorkDir::new();
+    let ipk = keygen(&dir);
+    std::fs::write(dir.path("body.json"), b"{\"n\":1}\n\x00\xff").unwrap();
+    let url = "http://127.0.0.1:8002/token-message-signing";
+    let data = r#"{"shape":"it's a circle"}"#;
+    let cases: Vec<(Vec<&str>, &str, &str, Option<&str>)> = vec![
+        // args, method, covered, Content-Digest prefix
+        (vec![url], "GET", "@method @target-uri approov-token", None),
+        (
+            vec!["--data", data, url],
+            "POST",
+            "@method @target-uri approov-token content-digest",
+            Some("sha-256=:"),
+        ),
+        (
+            vec!["--data", data, "--digest-form", "quoted", url],
+            "POST",
+            "@method @target-uri approov-token content-digest",
+            Some("sha-256=\""),
+        ),
+        (
+            vec!["--data", data, "--digest", "sha-512", url],
+            "POST",
+            "@method @target-uri approov-token content-digest",
+            Some("sha-512=:"),
+        ),
+        (
+            vec!["--data", data, "--digest", "sha-512", "--digest-form", "quoted", url],
+            "POST",
+            "@method @target-uri approov-token content-digest",
+            Some("sha-512=\""),
+        ),
+        (
+            vec!["-X", "PUT", "--data-file", "body.json", "-H", "Content-Type: application/json", url],
+            "PUT",
+            "@method @target-uri approov-token content-digest",
+            Some("sha-256=:"),
+        ),
+        // An `@` body is not a file to curl here, an empty one is still a body.
+        (vec!["--data", "@body.json", url], "POST", "@method @target-uri approov-token content-digest", Some("sha-256=:")),
+        (vec!["-X", "DELETE", "--data", "", url], "DELETE", "@method @target-uri approov-token content-digest", Some("sha-256=:")),
+        (
+            vec![
+                "--cover", "@method", "--cover", "@authority", "--cover", "@scheme",
+                "--cover", "@path", "--cover", "@query", "--cover", "@request-target",
+                "--cover", "approov-token", "--cover", "X-Request-Id", "--cover", "host",
+                "-H", "X-Request-Id: 42", "--expires-in", "600",
+                "https://API.example.com:443/shapes/../circles?page=2&sort=a%20b&a[]=1",
+            ],
+            "GET",
+            "@method @authority @scheme @path @query @request-target approov-token x-request-id host",
+            None,
+        ),
+        (
+            vec!["-X", "PATCH", "--data", "x=1", "--cover", "approov-token", "--cover", "content-length", "--cover", "content-type", "http://h?q"],
+            "PATCH",
+            "approov-token content-length content-type",
+            Some("sha-256=:"),
+        ),
+    ];
+    for (args, method, covered, digest) in cases {
+        let sent = sign(&dir, &args);
+        assert_eq!(sent.method, method, "{args:?}");
+        assert_eq!(sent.covered(), covered, "{args:?}");
+        match digest {
+            Some(prefix) => assert!(
+                sent.header("content-digest").unwrap().starts_with(prefix),
+                "{args:?}"
+            ),
+            None => assert!(sent.header("content-digest").is_none(), "{args:?}"),
+        }
+        assert_eq!(sent.verify(&ipk, now()), Ok(()), "{args:?}");
+        // Within the servers' 300 s, and not after.
+        assert_eq!(sent.verify(&ipk, now() + 250), Ok(()), "{args:?}");
+        assert!(sent.verify(&ipk, now() + 400).is_err(), "{args:?}");
+    }
+    let sent = sign(&dir, &["--data-file", "body.json", url]);
+    assert_eq!(sent.body.as_deref(), Some(&b"{\"n\":1}\n\x00\xff"[..]));
+    let sent = sign(&dir, &["--data", "@body.json", url]);
+    assert_eq!(sent.body.as_deref(), Some(&b"@body.json"[..]));
+    // The minted token carries the key's ipk, and is valid.
+    let claims = verifier()
+        .verify(sent.header("approov-token").unwrap())
+        .unwrap();
+    assert_eq!(claims.ipk.as_deref(), Some(ipk.as_str()));
+    // Dot segments and brackets: curl is told to send the URL as written.
+    let sent = sign(&dir, &["http://h/a/./../b?c[]=1"]);
+    assert!(
+        sent.flags.contains(&"--path-as-is".to_owned()) && sent.flags.contains(&"-g".to_owned())
+    );
+    assert_eq!(sent.verify(&ipk, now()), Ok(()));
+    let sent = sign(&dir, &["--expires-in", "5", url]);
+    assert_eq!(
+        sent.verify(&ipk, now() + 120),
+        Err(MessageSignatureError::Expired)
+    );
+}
+
+#[test]
+fn a_signature_does_not_verify_for_another_request() {
+    let dir = WorkDir::new();
+    let ipk = keygen(&dir);
+    let sent = sign(
+        &dir,
+        &["--data", "amount=42", "http://127.0.0.1:8002/pay?to=alice"],
+    );
+    assert_eq!(sent.verify(&ipk, now()), Ok(()));
+    let changed = |change: &dyn Fn(&mut Sent)| {
+        let mut other = sent.clone();
+        change(&mut other);
+        other.verify(&ipk, now())
+    };
+    use MessageSignatureError::{DigestMismatch, SignatureMismatch};
+    for url in [
+        "http://127.0.0.1:8002/pay?to=mallory",
+        "http://127.0.0.1:8002/pay",
+        "http://127.0.0.1:8002/pay/?to=alice",
+        "http://127.0.0.1:8003/pay?to=alice",
+        "https://127.0.0.1:8002/pay?to=alice",
+    ] {
+        assert_eq!(
+            changed(&|s| s.url = url.into()),
+            Err(SignatureMismatch),
+            "{url}"
+        );
+    }
+    assert_eq!(
+        changed(&|s| s.method = "PUT".into()),
+        Err(SignatureMismatch)
+    );
+    assert_eq!(
+        changed(&|s| s.body = Some(b"amount=43".to_vec())),
+        Err(DigestMismatch)
+    );
+    let token = |s: &mut Sent| {
+        let token = s
+            .headers
+            .iter_mut()
+            .find(|(n, _)| n == "Approov-Token")
+            .unwrap();
+        token.1 = tool(&["mint"]).with_secret().stdout();
+    };
+    assert_eq!(changed(&token), Err(SignatureMismatch));
+    // Another key's ipk.
+    let other = InstallationKey::generate().ipk();
+    assert_eq!(sent.verify(&other, now()), Err(SignatureMismatch));
+}
+
+#[test]
+fn headers_only_prints_the_header_lines_of_the_command() {
+    let dir = WorkDir::new();
+    let ipk = keygen(&dir);
+    let url = "http://127.0.0.1:8002/token-message-signing";
+    let lines = tool(&[
+        "sign-request",
+        "--key",
+        "key.pem",
+        "--headers-only",
+        "--data",
+        "{}",
+        "-H",
+        "Content-Type: application/json",
+        url,
+    ])
+    .with_secret()
+    .in_dir(&dir)
+    .stdout();
+    let headers: Vec<(String, String)> = lines
+        .lines()
+        .map(|line| {
+            let (name, value) = line.split_once(": ").unwrap();
+            (name.to_owned(), value.to_owned())
+        })
+        .collect();
+    let names: Vec<&str> = headers.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Content-Type",
+            "Approov-Token",
+            "Signature",
+            "Signature-Input",
+            "Content-Digest"
+        ]
+    );
+    let sent = Sent {
+        flags: Vec::new(),
+        method: "POST".into(),
+        headers,
+        body: Some(b"{}".to_vec()),
+        url: url.into(),
+    };
+    assert_eq!(sent.verify(&ipk, now()), Ok(()));
+}
+
+#[test]
+fn a_given_token_is_sent_as_it_is() {
+    let dir = WorkDir::new();
+    let ipk = keygen(&dir);
+    let url = "http://127.0.0.1:8002/token-message-signing";
+    let token = tool(&["mint", "--ipk-from", "key.pem", "--bind", "Bearer alice"])
+        .with_secret()
+        .in_dir(&dir)
+        .stdout();
+    let args = [
+        "sign-request",
+        "--key",
+        "key.pem",
+        "--token",
+        &token,
+        "-H",
+        "Authorization: Bearer alice",
+        url,
+    ];
+    // No secret needed: the token is given.
+    let output = tool(&args).in_dir(&dir).output();
+    assert!(
+        output.status.success() && output.stderr.is_empty(),
+        "{output:?}"
+    );
+    let sent = Sent::from_curl(String::from_utf8(output.stdout).unwrap().trim(), None);
+    assert_eq!(sent.header("approov-token"), Some(token.as_str()));
+    assert_eq!(sent.verify(&ipk, now()), Ok(()));
+    let from_stdin = tool(&["sign-request", "--key", "key.pem", "--token", "-", url])
+        .in_dir(&dir)
+        .stdin(format!("{token}\n"))
+        .stdout();
+    assert_eq!(
+        Sent::from_curl(&from_stdin, None).header("approov-token"),
+        Some(token.as_str())
+    );
+
+    // A token for another key, or none, is signed anyway (to test refusals), with a warning.
+    let other = tool(&["mint", "--ipk", &InstallationKey::generate().ipk()])
+        .with_secret()
+        .stdout();
+    let unbound = tool(&["mint"]).with_secret().stdout();
+    for (token, warning) in [
+        (other, "is not the public half of key.pem"),
+        (unbound, "no ipk claim"),
+    ] {
+        let output = tool(&["sign-request", "--key", "key.pem", "--token", &token, url])
+            .in_dir(&dir)
+            .output();
+        assert!(output.status.success());
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(
+            stderr.contains("warning") && stderr.contains(warning),
+            "{stderr}"
+        );
+    }
+    // A token and a secret to mint one contradict each other.
+    tool(&[
+        "sign-request",
+        "--key",
+        "key.pem",
+        "--token",
+        &token,
+        "--secret",
+        SECRET,
+        url,
+    ])
+    .in_dir(&dir)
+    .fails(2);
+    for bad in ["", " ", "a b", "x\ny"] {
+        let stderr = tool(&["sign-request", "--key", "key.pem", "--token", bad, url])
+            .in_dir(&dir)
+            .fails(2);
+        assert!(stderr.contains("--token"), "{stderr}");
+    }
+    // Without --token and without a secret, the usual error.
+    let stderr = tool(&["sign-request", "--key", "key.pem", url])
+        .in_dir(&dir)
+        .fails(2);
+    assert!(stderr.contains("APPROOV_BASE64_SECRET"), "{stderr}");
+}
+
+#[test]
+fn hostile_keys_urls_and_options_are_refused_clearly() {
+    let dir = WorkDir::new();
+    keygen(&dir);
+    let url = "http://127.0.0.1:8002/token-message-signing";
+    // RFC 9421 B.1.3 `test-key-ecc-p256`, as SEC1 (`EC PRIVATE KEY`), not PKCS#8.
+    let sec1 = "-----BEGIN EC PRIVATE KEY-----\n\
+        MHcCAQEEIFKbhfNZfpDsW43+0+JjUr9K+bTeuxopu653+hBaXGA7oAoGCCqGSM49\n\
+        AwEHoUQDQgAEqIVYZVLCrPZHGHjP17CTW0/+D9Lfw0EkjqF7xB4FivAxzic30tMM\n\
+        4GF+hR6Dxh71Z50VGGdldkkDXZCnTNnoXQ==\n\
+        -----END EC PRIVATE KEY-----\n";
+    let public = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n";
+    let truncated = std::fs::read_to_string(dir.path("key.pem"))
+        .unwrap()
+        .replace("END", "");
+    let files: [(&str, &[u8], &str); 7] = [
+        ("empty.pem", b"", "not a PKCS#8 PEM P-256 private key"),
+        ("garbage.pem", b"\xff\xfe\x00garbage", "keygen --out"),
+        ("sec1.pem", sec1.as_bytes(), "openssl pkcs8 -topk8"),
+        ("public.pem", public.as_bytes(), "public key"),
+        ("truncated.pem", truncated.as_bytes(), "not a PKCS#8 PEM"),
+        ("huge.pem", &[b'A'; 100_000], "too large"),
+        (
+            "broken.pem",
+            b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+            "P-256",
+        ),
+    ];
+    for (name, contents, message) in files {
+        std::fs::write(dir.path(name), contents).unwrap();
+        for args in [
+            &["sign-request", "--key", name, url][..],
+            &["mint", "--ipk-from", name],
+        ] {
+            let stderr = tool(args).with_secret().in_dir(&dir).fails(2);
+            assert!(
+                stderr.contains(name) && stderr.contains(message),
+                "{name}: {stderr}"
+            );
+        }
+    }
+    let stderr = tool(&["sign-request", "--key", "missing.pem", url])
+        .with_secret()
+        .in_dir(&dir)
+        .fails(2);
+    assert!(
+        stderr.contains("--key missing.pem: cannot read it"),
+        "{stderr}"
+    );
+    let stderr = tool(&["sign-request", "--key", ".", url])
+        .with_secret()
+        .in_dir(&dir)
+        .fails(2);
+    assert!(stderr.contains("cannot read it"), "{stderr}");
+
+    for (bad, message) in [
+        ("127.0.0.1:8002/x", "is not a URL"),
+        ("ftp://h/x", "not http:// or https://"),
+        ("http://", "has no host"),
+        ("http://user:pw@h/x", "user information"),
+        ("http://h:99999/x", "not 1 to 65535"),
+        ("http://h/a b", "a space"),
+        ("http://h/a\"b", "percent-encode"),
+        ("http://h/\u{e9}", "percent-encode"),
+        ("http://h\u{f6}/", "xn--"),
+        ("http://h/a\nb", "percent-encode"),
+        ("http://[::1/x", "IPv6"),
+    ] {
+        let stderr = tool(&["sign-request", "--key", "key.pem", bad])
+            .with_secret()
+            .in_dir(&dir)
+            .fails(2);
+        assert!(
+            stderr.starts_with("approov-token: the URL") && stderr.contains(message),
+            "{bad:?}: {stderr}"
+        );
+    }
+
+    for (args, message) in [
+        (&["--cover", "x-missing"][..], "no x-missing header"),
+        (&["--cover", "content-digest"], "no body"),
+        (&["--cover", "@method", "--cover", "@method"], "twice"),
+        (
+            &["--data-file", "missing.bin"],
+            "--data-file missing.bin: cannot read it",
+        ),
+    ] {
+        let args: Vec<&str> = ["sign-request", "--key", "key.pem"]
+            .iter()
+            .chain(args)
+            .chain(&[url])
+            .copied()
+            .collect();
+        let stderr = tool(&args).with_secret().in_dir(&dir).fails(2);
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+    // What clap refuses.
+    for args in [
+        &["--cover", "@status"][..],
+        &["--cover", "Bad Name"],
+        &["-H", "no colon"],
+        &["-H", "Bad Name: x"],
+        &["-H", "X: a\rb"],
+        &["-H", "Signature: x"],
+        &["-H", "Approov-Token: x"],
+        &["-H", "Content-Digest: x"],
+        &["-X", "GE T"],
+        &["-X", ""],
+        &["--digest", "sha-256"],
+        &["--digest-form", "quoted"],
+        &["--digest", "md5", "--data", "x"],
+        &["--data", "x", "--data-file", "f"],
+        &["--expires-in", "-5"],
+    ] {
+        let args: Vec<&str> = ["sign-request", "--key", "key.pem"]
+            .iter()
+            .chain(args)
+            .chain(&[url])
+            .copied()
+            .collect();
+        tool(&args).with_secret().in_dir(&dir).fails(2);
+    }
+    tool(&["sign-request", url])
+        .with_secret()
+        .in_dir(&dir)
+        .fails(2);
+    tool(&["sign-request", "--key", "key.pem"])
+        .with_secret()
+        .in_dir(&dir)
+        .fails(2);
+    // Not covering the token is signed (to test refusals), with a warning.
+    let output = tool(&[
+        "sign-request",
+        "--key",
+        "key.pem",
+        "--cover",
+        "@method",
+        url,
+    ])
+    .with_secret()
+    .in_dir(&dir)
+    .output();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("does not cover approov-token"));
+}
+
+/// The printed command, run by `sh` with the real curl against a listener that records
+/// the request: what arrives verifies. Skipped where there is no curl or sh.
+#[cfg(unix)]
+#[test]
+fn curl_sends_exactly_what_was_signed() {
+    use std::io::{BufRead as _, BufReader, Read as _};
+    use std::net::TcpListener;
+    use std::time::Duration;
+
+    if Command::new("curl").arg("--version").output().is_err() {
+        eprintln!("skipped: no curl");
+        return;
+    }
+    let dir = WorkDir::new();
+    let ipk = keygen(&dir);
+    let hostile = "it's $(touch pwned) `touch pwned` \"quoted\" \\ ; & | > pwned\nline 2 \u{e9}";
+    for (args, expected_target) in [
+        (
+            vec!["--data", hostile, "-H", "X-Note: it's ; $HOME"],
+            "/token-message-signing/./x/..?a[]=1&q=%27",
+        ),
+        (
+            vec!["--data", "@body", "-H", "X-Empty:"],
+            "/token-message-signing/./x/..?a[]=1&q=%27",
+        ),
+        (vec![], "/token-message-signing/./x/..?a[]=1&q=%27"),
+        // What curl adds itself, covered.
+        (
+            vec![
+                "--data",
+                "a=1",
+                "--cover",
+                "approov-token",
+                "--cover",
+                "host",
+                "--cover",
+                "content-type",
+                "--cover",
+                "content-length",
+                "--cover",
+                "content-digest",
+            ],
+            "/",
+        ),
+    ] {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut head = Vec::new();
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if line == "\r\n" || line.is_empty() {
+                    break;
+                }
+                head.push(line.trim_end().to_owned());
+            }
+            let length = head
+                .iter()
+                .find_map(|line| {
+                    line.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|n| n.trim().parse::<usize>().unwrap())
+                })
+                .unwrap_or(0);
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let mut stream = stream;
+            stream
+                .write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            (head, body)
+        });
+        let url = format!("http://127.0.0.1:{port}{expected_target}#fragment");
+        let mut all = vec!["sign-request", "--key", "key.pem"];
+        all.extend(&args);
+        all.push(&url);
+        let line = tool(&all).with_secret().in_dir(&dir).stdout();
+        let output = Command::new("sh")
+            .arg("-c")
+            .arg(&line)
+            .current_dir(&dir.0)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{line}: {output:?}");
+        assert!(
+            !dir.path("pwned").exists(),
+            "the shell ran part of the body"
+        );
+        let (head, body) = server.join().unwrap();
+
+        let (request_line, header_lines) = head.split_first().unwrap();
+        let mut parts = request_line.split(' ');
+        let (method, target) = (parts.next().unwrap(), parts.next().unwrap());
+        assert_eq!(target, expected_target, "curl sent another target");
+        let headers: Vec<(String, String)> = header_lines
+            .iter()
+            .map(|line| {
+                let (name, value) = line.split_once(':').unwrap();
+                (name.to_owned(), value.trim().to_owned())
+            })
+            .collect();
+        let received = Sent {
+            flags: Vec::new(),
+            method: method.to_owned(),
+            headers,
+            body: if body.is_empty() && method == "GET" {
+                None
+            } else {
+                Some(body)
+            },
+            url: format!("http://127.0.0.1:{port}{target}"),
+        };
+        if args.first() == Some(&"--data") {
+            assert_eq!(received.body.as_deref(), Some(args[1].as_bytes()));
+        }
+        assert_eq!(received.verify(&ipk, now()), Ok(()), "{line}");
+    }
 }
