@@ -7,7 +7,10 @@ mod error;
 mod extract;
 mod middleware;
 
-pub use approov_core::{ApproovClaims, ApproovVerifier, BindingHeader, TokenRejection};
+pub use approov_core::{
+    self, ApproovClaims, ApproovVerifier, AuthorizationBinding, Binding, BindingHeader,
+    BindingHeaders, ConfigError, Mode, SecretEncoding, TokenRejection, Verification,
+};
 pub use error::ApproovError;
-pub use extract::ApproovToken;
+pub use extract::{ApproovToken, BoundApproovToken, OptionalApproovToken};
 pub use middleware::{Approov, ApproovFuture, ApproovMiddleware};

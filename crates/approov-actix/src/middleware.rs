@@ -6,39 +6,52 @@ use std::task::{Context, Poll};
 
 use actix_web::body::EitherBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::http::header::HeaderValue;
 use actix_web::{Error, HttpMessage};
-use approov_core::{ApproovVerifier, BindingHeader};
 use pin_project_lite::pin_project;
 
 use crate::error::unauthorized;
+use crate::extract::header_values;
+use crate::{ApproovClaims, ApproovVerifier, Binding, Verification};
 
-/// Answers 401 `{}` to every request without a valid Approov token, before the
-/// wrapped service sees it, and puts the token's
-/// [`ApproovClaims`](approov_core::ApproovClaims) into the request extensions (where
-/// [`ApproovToken`](crate::ApproovToken) finds them).
+/// The middleware's record of its check, in the request extensions. Private: no
+/// other code can put one there, so an extractor that finds one knows the check ran.
+#[derive(Clone)]
+pub(crate) struct Checked(pub(crate) Verification);
+
+/// Checks every request before the wrapped service sees it, and answers 401 `{}` to
+/// one without a valid Approov token (in the default [`Mode::Enforce`](crate::Mode)).
 ///
-/// A rejection is a normal response, not an `Err`, so outer middleware (logging,
-/// CORS) sees an ordinary 401.
+/// Use it with `.wrap()` on an [`App`](actix_web::App), a [`Scope`](actix_web::Scope)
+/// or a [`Resource`](actix_web::Resource). A refusal is a normal response, not an
+/// `Err`, so outer middleware (logging, CORS, [`ErrorHandlers`](actix_web::middleware::ErrorHandlers))
+/// sees an ordinary 401. Wrapping a whole `App` also answers 401 (not 404) to unknown
+/// paths without a token: wrap a scope or a resource to keep 404s.
 ///
-/// Wrap a [`Scope`](actix_web::Scope) or a [`Resource`](actix_web::Resource) to
-/// protect part of an app; wrapping the whole `App` also answers 401 (not 404) to
-/// unknown paths without a token.
+/// For the handler, it puts into the request extensions its own private record of the
+/// check, which [`ApproovToken`](crate::ApproovToken) and
+/// [`BoundApproovToken`](crate::BoundApproovToken) read without checking again, and, for
+/// a token that passed, a clone of its [`ApproovClaims`] for `web::ReqData<ApproovClaims>`
+/// (no extractor of this crate trusts that public value).
+///
+/// In [`Mode::Monitor`](crate::Mode) no request is refused: the failure is logged at
+/// `warn` and the request goes on, without `ApproovClaims` in its extensions.
 ///
 /// ```
 /// use actix_web::{web, App, HttpResponse};
 /// use approov_actix::{Approov, ApproovVerifier, BindingHeader};
 ///
-/// # fn main() -> Result<(), approov_core::ConfigError> {
-/// # std::env::set_var("APPROOV_BASE64_SECRET", "c2VjcmV0");
+/// # fn main() -> Result<(), approov_actix::ConfigError> {
+/// # std::env::set_var("APPROOV_BASE64URL_SECRET", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ");
 /// let verifier = ApproovVerifier::from_env()?;
 /// let app = App::new()
 ///     .route("/health", web::get().to(HttpResponse::Ok))
+///     // A group of routes.
 ///     .service(
 ///         web::scope("/api")
 ///             .wrap(Approov::new(verifier.clone()))
 ///             .route("/orders", web::get().to(HttpResponse::Ok)),
 ///     )
+///     // One resource, with its tokens bound to `Authorization`.
 ///     .service(
 ///         web::resource("/account")
 ///             .wrap(Approov::new(verifier).bound_to(BindingHeader::AUTHORIZATION))
@@ -50,7 +63,7 @@ use crate::error::unauthorized;
 #[derive(Debug, Clone)]
 pub struct Approov {
     verifier: ApproovVerifier,
-    binding: Option<BindingHeader>,
+    binding: Option<Binding>,
 }
 
 impl Approov {
@@ -62,9 +75,20 @@ impl Approov {
         }
     }
 
-    /// Also requires each token to be bound to `header` through its `pay` claim.
-    pub fn bound_to(mut self, header: BindingHeader) -> Self {
-        self.binding = Some(header);
+    /// Also requires each token to be bound to `binding` through its `pay` claim: one
+    /// header ([`BindingHeader::AUTHORIZATION`](crate::BindingHeader::AUTHORIZATION)),
+    /// or several, hashed in order:
+    ///
+    /// ```
+    /// use approov_actix::{Approov, BindingHeader};
+    /// # let verifier = approov_actix::ApproovVerifier::from_base64_secret("c2VjcmV0").unwrap();
+    ///
+    /// // The Approov quickstarts' double binding: `Authorization`, then `SessionId`.
+    /// let double = Approov::new(verifier)
+    ///     .bound_to([BindingHeader::AUTHORIZATION, BindingHeader::new("SessionId")]);
+    /// ```
+    pub fn bound_to(mut self, binding: impl Into<Binding>) -> Self {
+        self.binding = Some(binding.into());
         self
     }
 }
@@ -105,26 +129,31 @@ where
     actix_web::dev::forward_ready!(service);
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
-        let headers = request.headers();
-        let checked = self.approov.verifier.check_request(
-            |name| headers.get_all(name).map(HeaderValue::as_bytes),
+        let verification = self.approov.verifier.check_request(
+            header_values(request.headers()),
             self.approov.binding.as_ref(),
         );
-        match checked {
-            Ok(claims) => {
-                request.extensions_mut().insert(claims);
-                ApproovFuture {
-                    kind: Kind::Inner {
-                        future: self.service.call(request),
-                    },
-                }
-            }
-            Err(_) => ApproovFuture {
+        if verification.refused() {
+            return ApproovFuture {
                 kind: Kind::Rejected {
                     response: ready(Ok(request
                         .into_response(unauthorized())
                         .map_into_right_body())),
                 },
+            };
+        }
+        {
+            let mut extensions = request.extensions_mut();
+            // Only this check's claims: never what other code put there before.
+            match verification.claims() {
+                Some(claims) => extensions.insert(claims.clone()),
+                None => extensions.remove::<ApproovClaims>(),
+            };
+            extensions.insert(Checked(verification));
+        }
+        ApproovFuture {
+            kind: Kind::Inner {
+                future: self.service.call(request),
             },
         }
     }

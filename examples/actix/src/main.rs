@@ -1,19 +1,59 @@
 //! The actix-web example server: `cargo run -p example-actix -- --demo`.
-use actix_web::{App, HttpServer};
-use example_support::{fail, Example};
+use actix_web::http::header::ContentType;
+use actix_web::{web, App, HttpResponse, HttpServer};
+use approov_actix::{
+    Approov, ApproovToken, ApproovVerifier, BindingHeader, BindingHeaders, BoundApproovToken,
+};
+
+/// The Approov quickstarts' double binding: `Authorization`, then `SessionId`.
+struct AuthorizationAndSessionId;
+impl BindingHeaders for AuthorizationAndSessionId {
+    const HEADERS: &'static [&'static str] = &["authorization", "sessionid"];
+}
+
+/// The routes, for `App::new().configure(routes(verifier))`.
+pub(crate) fn routes(verifier: ApproovVerifier) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |config| {
+        config
+            // The extractors find the verifier in the app data.
+            .app_data(web::Data::new(verifier.clone()))
+            .route("/unprotected", web::get().to(hello))
+            .route("/token-check", web::get().to(|_: ApproovToken| hello()))
+            // The middleware protects a resource (or a scope), here bound to `Authorization`.
+            .service(
+                web::resource("/token-binding")
+                    .wrap(Approov::new(verifier).bound_to(BindingHeader::AUTHORIZATION))
+                    .route(web::get().to(hello)),
+            )
+            // The bound extractor, its binding named by a type.
+            .route(
+                "/token-double-binding",
+                web::get().to(|_: BoundApproovToken<AuthorizationAndSessionId>| hello()),
+            );
+    }
+}
+
+async fn hello() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(example_support::HELLO)
+}
 
 #[actix_web::main]
-async fn main() {
-    let Example { verifier, addr } = Example::from_env("example-actix", 8003);
-    let server =
-        HttpServer::new(move || App::new().configure(example_actix::routes(verifier.clone())));
-    let server = match server.bind(addr) {
-        Ok(server) => server,
-        Err(e) => fail("example-actix", format!("cannot listen on {addr}: {e}")),
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let options = example_support::Options::from_args("example-actix", 8003);
+    let verifier = if options.demo {
+        options.demo_verifier()
+    } else {
+        ApproovVerifier::from_env()?
     };
-    let addr = server.addrs().first().copied().unwrap_or(addr);
-    tracing::info!("example-actix listening on http://{addr}");
-    if let Err(e) = server.run().await {
-        fail("example-actix", e);
-    }
+    let server = HttpServer::new(move || App::new().configure(routes(verifier.clone())))
+        // On SIGTERM or Ctrl-C: stop accepting, and give the requests in flight 10 s.
+        .shutdown_signal(example_support::shutdown_signal())
+        .shutdown_timeout(example_support::SHUTDOWN_GRACE.as_secs())
+        .bind(options.addr)
+        .map_err(|e| options.cannot_listen(e))?;
+    options.listening(server.addrs().first().copied().unwrap_or(options.addr));
+    server.run().await?;
+    Ok(())
 }
