@@ -27,14 +27,14 @@ const MODES: [Mode; 2] = [Mode::Enforce, Mode::Monitor];
 #[tokio::test]
 async fn axum() {
     for mode in MODES {
+        // First: tracing decides once per call site whether anyone listens.
+        let (logs, _guard) = LogCapture::install();
         let secret = TestSecret::new();
         let app = axum_example::app(secret.verifier().with_mode(mode));
-        let (logs, _guard) = LogCapture::install();
         let mut report = Report::new(format!("axum (in-process, {mode:?})")).in_mode(mode);
         for case in cases(&secret) {
             logs.take();
-            let observed =
-                approov_testkit::axum::get(&app, case.route.path(), &case.header_pairs()).await;
+            let observed = approov_testkit::axum::case(&app, &case).await;
             report.record_logged(&case, &observed, false, &logs.take());
         }
         report.finish();
@@ -44,18 +44,18 @@ async fn axum() {
 #[actix_web::test]
 async fn actix() {
     for mode in MODES {
+        // First: tracing decides once per call site whether anyone listens.
+        let (logs, _guard) = LogCapture::install();
         let secret = TestSecret::new();
         let app = actix_web::test::init_service(
             actix_web::App::new()
                 .configure(actix_example::routes(secret.verifier().with_mode(mode))),
         )
         .await;
-        let (logs, _guard) = LogCapture::install();
         let mut report = Report::new(format!("actix (in-process, {mode:?})")).in_mode(mode);
         for case in cases(&secret) {
             logs.take();
-            let observed =
-                approov_testkit::actix::get(&app, case.route.path(), &case.header_pairs()).await;
+            let observed = approov_testkit::actix::case(&app, &case).await;
             report.record_logged(&case, &observed, false, &logs.take());
         }
         report.finish();
@@ -65,6 +65,8 @@ async fn actix() {
 #[test]
 fn rocket() {
     for mode in MODES {
+        // First: tracing decides once per call site whether anyone listens.
+        let (logs, _guard) = LogCapture::install();
         let secret = TestSecret::new();
         let rocket = rocket_example::rocket(
             secret.verifier().with_mode(mode),
@@ -74,12 +76,10 @@ fn rocket() {
             Ok(client) => client,
             Err(e) => panic!("rocket (in-process): the example does not launch: {e}"),
         };
-        let (logs, _guard) = LogCapture::install();
         let mut report = Report::new(format!("rocket (in-process, {mode:?})")).in_mode(mode);
         for case in cases(&secret) {
             logs.take();
-            let observed =
-                approov_testkit::rocket::get(&client, case.route.path(), &case.header_pairs());
+            let observed = approov_testkit::rocket::case(&client, &case);
             report.record_logged(&case, &observed, false, &logs.take());
         }
         report.finish();
@@ -89,14 +89,14 @@ fn rocket() {
 #[tokio::test]
 async fn warp() {
     for mode in MODES {
+        // First: tracing decides once per call site whether anyone listens.
+        let (logs, _guard) = LogCapture::install();
         let secret = TestSecret::new();
         let routes = warp_example::routes(secret.verifier().with_mode(mode));
-        let (logs, _guard) = LogCapture::install();
         let mut report = Report::new(format!("warp (in-process, {mode:?})")).in_mode(mode);
         for case in cases(&secret) {
             logs.take();
-            let observed =
-                approov_testkit::warp::get(&routes, case.route.path(), &case.header_pairs()).await;
+            let observed = approov_testkit::warp::case(&routes, &case).await;
             report.record_logged(&case, &observed, false, &logs.take());
         }
         report.finish();

@@ -22,9 +22,14 @@ pub fn send(
     headers: &[(&str, &[u8])],
     body: &[u8],
 ) -> Result<Observed, String> {
-    let mut request =
-        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n")
-            .into_bytes();
+    let mut request = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n").into_bytes();
+    // The case's own Host (a signed request's authority), else the server's address.
+    if !headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+    {
+        request.extend_from_slice(format!("Host: 127.0.0.1:{port}\r\n").as_bytes());
+    }
     for (name, value) in headers {
         request.extend_from_slice(name.as_bytes());
         request.extend_from_slice(b": ");

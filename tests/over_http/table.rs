@@ -18,7 +18,14 @@ pub fn over_http(package: &str, mode: Mode) {
     let table = cases(&secret);
     let mut seen = server.logged().len();
     for case in &table {
-        match client::get(server.port, case.route.path(), &case.header_pairs()) {
+        let sent = client::send(
+            server.port,
+            case.method,
+            &case.target(),
+            &case.header_pairs(),
+            &case.body,
+        );
+        match sent {
             Ok(observed) => {
                 let refused_by_the_framework = matches!(observed.status, 400 | 431);
                 let expected =
