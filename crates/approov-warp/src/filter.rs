@@ -5,7 +5,7 @@ use std::future::{ready, Ready};
 use http::{HeaderMap, HeaderValue};
 use warp::{Filter, Rejection};
 
-use crate::{ApproovRejection, ApproovToken, ApproovVerifier, Binding};
+use crate::{ApproovRejection, ApproovToken, ApproovVerifier, Binding, Verification};
 
 /// Checks the request's Approov token and extracts the [`ApproovToken`], or rejects
 /// with [`ApproovRejection`], which [`recover`](crate::recover) answers with 401 `{}`.
@@ -139,10 +139,15 @@ fn check(
         |name| headers.get_all(name).into_iter().map(HeaderValue::as_bytes),
         binding,
     );
+    refuse(verification).map(ApproovToken::new)
+}
+
+/// The verification, or the rejection when it is refused (failed, in enforce mode).
+pub(crate) fn refuse(verification: Verification) -> Result<Verification, Rejection> {
     match verification.rejection() {
         Some(reason) if verification.refused() => {
             Err(warp::reject::custom(ApproovRejection::new(reason.clone())))
         }
-        _ => Ok(ApproovToken::new(verification)),
+        _ => Ok(verification),
     }
 }

@@ -4,6 +4,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod filter;
+mod message_signing;
 mod rejection;
 mod token;
 
@@ -12,5 +13,6 @@ pub use approov_core::{
     BindingHeaders, ConfigError, Mode, SecretEncoding, TokenRejection, Verification,
 };
 pub use filter::{bound_token, optional_token, token};
+pub use message_signing::message_signed_token;
 pub use rejection::{recover, ApproovRejection};
 pub use token::ApproovToken;

@@ -6,11 +6,15 @@ use warp::Rejection;
 
 use crate::TokenRejection;
 
-/// The rejection of [`token`](crate::token), [`bound_token`](crate::bound_token) and
-/// [`optional_token`](crate::optional_token) when a request fails the check in
-/// enforce mode. [`recover`] answers it with 401 `{}`; the reason is already logged.
+/// The rejection of [`token`](crate::token), [`bound_token`](crate::bound_token),
+/// [`optional_token`](crate::optional_token) and
+/// [`message_signed_token`](crate::message_signed_token) when a request fails the
+/// check in enforce mode. [`recover`] answers it with 401 `{}`; the reason is already
+/// logged.
 ///
-/// To answer it yourself, find it in a recover function of your own:
+/// To answer it yourself, find it in a recover function of your own, and keep
+/// [`recover`] after yours for the body rejections of `message_signed_token` (413,
+/// 400):
 ///
 /// ```
 /// use approov_warp::ApproovRejection;
@@ -44,13 +48,28 @@ impl ApproovRejection {
 
 impl warp::reject::Reject for ApproovRejection {}
 
+/// Why [`message_signed_token`](crate::message_signed_token) could not hand the body
+/// on, when that is not an Approov refusal. Private: [`recover`] answers it.
+#[derive(Debug)]
+pub(crate) enum BodyRejection {
+    /// Longer than the message-signing body limit: 413.
+    TooLarge,
+    /// Reading it failed: 400.
+    Unreadable,
+}
+
+impl warp::reject::Reject for BodyRejection {}
+
 /// Answers an [`ApproovRejection`] with 401, `Content-Type: application/json` and the
 /// body `{}`, and passes every other rejection on untouched. Use it with
 /// `routes.recover(approov_warp::recover)` on the combined routes (after every
 /// `or()`), and before your own recover function if you have one.
 ///
 /// It looks for the Approov rejection among all the causes warp combined, so a
-/// sibling route's 404 or 405 never hides it.
+/// sibling route's 404 or 405 never hides it. It also answers the two body rejections
+/// of [`message_signed_token`](crate::message_signed_token) that are not Approov
+/// refusals, with the same `{}`: 413 for a body longer than the limit that the
+/// signature does not cover (or in monitor mode), 400 for a body that cannot be read.
 ///
 /// ```
 /// use approov_warp::{ApproovToken, ApproovVerifier};
@@ -78,16 +97,19 @@ impl warp::reject::Reject for ApproovRejection {}
 /// ```
 pub async fn recover(rejection: Rejection) -> Result<Response, Rejection> {
     if rejection.find::<ApproovRejection>().is_some() {
-        Ok(unauthorized())
-    } else {
-        Err(rejection)
+        return Ok(empty_json(StatusCode::UNAUTHORIZED));
+    }
+    match rejection.find::<BodyRejection>() {
+        Some(BodyRejection::TooLarge) => Ok(empty_json(StatusCode::PAYLOAD_TOO_LARGE)),
+        Some(BodyRejection::Unreadable) => Ok(empty_json(StatusCode::BAD_REQUEST)),
+        None => Err(rejection),
     }
 }
 
-fn unauthorized() -> Response {
+fn empty_json(status: StatusCode) -> Response {
     warp::reply::with_status(
         warp::reply::with_header("{}", header::CONTENT_TYPE, "application/json"),
-        StatusCode::UNAUTHORIZED,
+        status,
     )
     .into_response()
 }

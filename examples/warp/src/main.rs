@@ -25,12 +25,17 @@ pub(crate) fn routes(verifier: ApproovVerifier) -> BoxedFilter<(Response,)> {
     ];
     let token_double_binding = warp::path!("token-double-binding")
         .and(warp::get())
-        .and(approov_warp::bound_token(verifier, double))
+        .and(approov_warp::bound_token(verifier.clone(), double))
         .map(|_: ApproovToken| hello());
+    let token_message_signing = warp::path!("token-message-signing")
+        .and(warp::get().or(warp::post()).unify())
+        .and(approov_warp::message_signed_token(verifier))
+        .map(|_: ApproovToken, _body| hello());
     unprotected
         .or(token_check)
         .or(token_binding)
         .or(token_double_binding)
+        .or(token_message_signing)
         .recover(approov_warp::recover)
         .map(Reply::into_response)
         .boxed()
