@@ -35,6 +35,10 @@ use crate::{
 ///    data: `.app_data(web::Data::new(verifier))` (a bare `.app_data(verifier)` works
 ///    too). With neither, the request is answered 500 `{}` and an error is logged.
 ///
+/// Behind [`Approov::message_signed`](crate::Approov::message_signed),
+/// [`is_message_signed`](Verification::is_message_signed) says the request's
+/// installation message signature was checked and holds.
+///
 /// ```
 /// use actix_web::{web, App, HttpResponse};
 /// use approov_actix::{ApproovToken, ApproovVerifier};

@@ -12,7 +12,10 @@ use approov_actix::{
     BindingHeaders, BoundApproovToken, Mode, OptionalApproovToken,
 };
 use approov_testkit::actix::{self as client, observe, request};
-use approov_testkit::{cases, LogCapture, Report, Route, TestSecret, AUTHORIZATION, HELLO_BODY};
+use approov_testkit::{
+    message_signing_cases, token_cases, LogCapture, Report, Route, TestSecret, AUTHORIZATION,
+    HELLO_BODY,
+};
 
 /// The double binding of the table's `/token-double-binding`, as a type.
 struct AuthorizationAndSessionId;
@@ -29,10 +32,32 @@ async fn hello() -> HttpResponse {
 /// The middleware for what `route` checks, with its binding as a value.
 fn approov_for(verifier: &ApproovVerifier, route: Route) -> Approov {
     let approov = Approov::new(verifier.clone());
-    match route.checks() {
+    let approov = match route.checks() {
         Some(Some(binding)) => approov.bound_to(binding),
         _ => approov,
+    };
+    if route.requires_message_signing() {
+        approov.message_signed()
+    } else {
+        approov
     }
+}
+
+/// `/token-message-signing` (GET and POST): the message-signing middleware, with
+/// `handler` behind it.
+fn message_signing<F, Args>(
+    verifier: &ApproovVerifier,
+    handler: F,
+) -> impl actix_web::dev::HttpServiceFactory
+where
+    F: actix_web::Handler<Args> + Clone,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(Route::TokenMessageSigning.path())
+        .wrap(Approov::new(verifier.clone()).message_signed())
+        .route(web::get().to(handler.clone()))
+        .route(web::post().to(handler))
 }
 
 /// Captures this thread's log. Every test installs it first: `tracing` caches, per
@@ -42,8 +67,9 @@ fn capture_logs() -> (LogCapture, tracing::subscriber::DefaultGuard) {
     LogCapture::install()
 }
 
-/// Runs the shared table, in enforce then in monitor mode, against an app built by
-/// `$app` from a verifier, checking the code and reason logged for every case.
+/// Runs the shared table (the token cases and the message-signing ones), in enforce
+/// then in monitor mode, against an app built by `$app` from a verifier, checking the
+/// code and reason logged for every case.
 macro_rules! run_table {
     ($subject:expr, |$verifier:ident| $app:expr) => {{
         let (logs, _guard) = capture_logs();
@@ -52,9 +78,12 @@ macro_rules! run_table {
             let $verifier = secret.verifier().with_mode(mode);
             let app = init_service($app).await;
             let mut report = Report::new(format!("actix ({}, {mode:?})", $subject)).in_mode(mode);
-            for case in cases(&secret) {
+            for case in token_cases(&secret)
+                .into_iter()
+                .chain(message_signing_cases(&secret))
+            {
                 logs.take();
-                let observed = client::get(&app, case.route.path(), &case.header_pairs()).await;
+                let observed = client::case(&app, &case).await;
                 report.record_logged(&case, &observed, false, &logs.take());
             }
             report.finish();
@@ -64,8 +93,9 @@ macro_rules! run_table {
 
 #[actix_web::test]
 async fn extractors_answer_every_case() {
+    // Message signing is the middleware's (it reads the body): the extractor behind it.
     run_table!("extractors", |verifier| App::new()
-        .app_data(web::Data::new(verifier))
+        .app_data(web::Data::new(verifier.clone()))
         .route("/unprotected", web::get().to(hello))
         .route("/token-check", web::get().to(|_: ApproovToken| hello()))
         .route(
@@ -75,7 +105,8 @@ async fn extractors_answer_every_case() {
         .route(
             "/token-double-binding",
             web::get().to(|_: BoundApproovToken<AuthorizationAndSessionId>| hello()),
-        ));
+        )
+        .service(message_signing(&verifier, |_: ApproovToken| hello())));
 }
 
 #[actix_web::test]
@@ -91,6 +122,7 @@ async fn resource_middleware_answers_every_case() {
             .service(resource(Route::TokenCheck))
             .service(resource(Route::TokenBinding))
             .service(resource(Route::TokenDoubleBinding))
+            .service(message_signing(&verifier, hello))
     });
 }
 
@@ -100,13 +132,18 @@ async fn scope_middleware_answers_every_case() {
         let scope = |route: Route| {
             web::scope(route.path())
                 .wrap(approov_for(&verifier, route))
-                .route("", web::get().to(hello))
+                .service(
+                    web::resource("")
+                        .route(web::get().to(hello))
+                        .route(web::post().to(hello)),
+                )
         };
         App::new()
             .route("/unprotected", web::get().to(hello))
             .service(scope(Route::TokenCheck))
             .service(scope(Route::TokenBinding))
             .service(scope(Route::TokenDoubleBinding))
+            .service(scope(Route::TokenMessageSigning))
     });
 }
 
@@ -128,6 +165,7 @@ async fn extractors_behind_a_middleware_of_the_same_binding_answer_every_case() 
                     web::get().to(|_: BoundApproovToken<AuthorizationAndSessionId>| hello()),
                 ),
             )
+            .service(message_signing(&verifier, |_: ApproovToken| hello()))
     });
 }
 
@@ -148,6 +186,7 @@ async fn bound_extractors_behind_an_unbound_middleware_answer_every_case() {
                     web::get().to(|_: BoundApproovToken<AuthorizationAndSessionId>| hello()),
                 ),
             )
+            .service(message_signing(&verifier, |_: ApproovToken| hello()))
     });
 }
 

@@ -22,13 +22,20 @@ pub(crate) fn routes(verifier: ApproovVerifier) -> impl FnOnce(&mut web::Service
             // The middleware protects a resource (or a scope), here bound to `Authorization`.
             .service(
                 web::resource("/token-binding")
-                    .wrap(Approov::new(verifier).bound_to(BindingHeader::AUTHORIZATION))
+                    .wrap(Approov::new(verifier.clone()).bound_to(BindingHeader::AUTHORIZATION))
                     .route(web::get().to(hello)),
             )
             // The bound extractor, its binding named by a type.
             .route(
                 "/token-double-binding",
                 web::get().to(|_: BoundApproovToken<AuthorizationAndSessionId>| hello()),
+            )
+            // A token and the app's installation message signature (the body too, if signed).
+            .service(
+                web::resource("/token-message-signing")
+                    .wrap(Approov::new(verifier).message_signed())
+                    .route(web::get().to(hello))
+                    .route(web::post().to(hello)),
             );
     }
 }
