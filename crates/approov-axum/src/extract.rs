@@ -3,17 +3,15 @@
 
 use std::any::Any;
 use std::fmt;
-use std::iter::Map;
 use std::marker::PhantomData;
 use std::ops::Deref;
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
-use axum::http::header::ValueIter;
 use axum::http::request::Parts;
-use axum::http::HeaderValue;
 
 use crate::layer::Checked;
 use crate::rejection::NOT_CONFIGURED;
+use crate::signed::{header_values, Values};
 use crate::{
     ApproovClaims, ApproovRejection, ApproovVerifier, AuthorizationBinding, BindingHeaders,
     TokenRejection, Verification,
@@ -222,15 +220,9 @@ where
     }
 }
 
-/// The values a request has for one header, as raw bytes.
-type Values<'r> = Map<ValueIter<'r, HeaderValue>, fn(&'r HeaderValue) -> &'r [u8]>;
-
 /// The request's values for a header name, as the core asks for them.
 fn headers<'r>(parts: &'r Parts) -> impl Fn(&str) -> Values<'r> + 'r {
-    move |name| {
-        let as_bytes: fn(&'r HeaderValue) -> &'r [u8] = HeaderValue::as_bytes;
-        parts.headers.get_all(name).into_iter().map(as_bytes)
-    }
+    header_values(&parts.headers)
 }
 
 /// The verifier for a route without a layer: the router's state when it is one, else

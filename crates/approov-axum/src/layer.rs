@@ -5,13 +5,17 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use axum::http::{HeaderValue, Request};
+use axum::body::{Body, Bytes, HttpBody};
+use axum::http::request::Parts;
+use axum::http::Request;
 use axum::response::Response;
+use axum::BoxError;
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::rejection::unauthorized;
+use crate::signed::{self, header_values};
 use crate::{ApproovClaims, ApproovVerifier, Binding, Verification};
 
 /// The layer's own record that it checked the request, in the request's extensions.
@@ -60,10 +64,14 @@ pub(crate) struct Checked(pub(crate) Verification);
 ///
 /// With a verifier in [`Mode::Monitor`](crate::Mode::Monitor) no request is refused:
 /// each failure is logged at `warn` and the handler runs.
+///
+/// [`message_signed`](Self::message_signed) also checks the installation message
+/// signature of every request.
 #[derive(Debug, Clone)]
 pub struct ApproovLayer {
     verifier: ApproovVerifier,
     binding: Option<Binding>,
+    message_signed: bool,
 }
 
 impl ApproovLayer {
@@ -72,6 +80,7 @@ impl ApproovLayer {
         ApproovLayer {
             verifier,
             binding: None,
+            message_signed: false,
         }
     }
 
@@ -89,6 +98,53 @@ impl ApproovLayer {
     /// ```
     pub fn bound_to(mut self, binding: impl Into<Binding>) -> Self {
         self.binding = Some(binding.into());
+        self
+    }
+
+    /// Also requires each request to carry a valid installation message signature:
+    /// the RFC 9421 `install` signature the Approov SDK adds with the app
+    /// installation's own key, checked with the public key in the token's `ipk` claim
+    /// (a token without one is refused). It is checked after the token (and its
+    /// binding, with [`bound_to`](Self::bound_to)); a failure is a rejection like any
+    /// other: 401 `{}`, its reason logged (codes `message_signature_*`), and let through
+    /// in monitor mode.
+    ///
+    /// The request is checked as the client addressed it: its method, the `Host`
+    /// header (or the HTTP/2 authority), the path and query exactly as sent (before any
+    /// `Router::nest` took a prefix off), and the scheme the verifier's message-signing
+    /// settings name (`http` unless `APPROOV_MESSAGE_SIGNATURE_SCHEME=https`, for a
+    /// server behind a proxy that terminates TLS).
+    ///
+    /// When the signature covers `content-digest`, the layer reads the body before the
+    /// handler runs, up to the limit (`APPROOV_MESSAGE_SIGNATURE_MAX_BODY_BYTES` or
+    /// [`MessageSigning::with_max_body_len`](crate::MessageSigning::with_max_body_len),
+    /// default 1 MiB), and hands the same bytes on: the handler reads its body as
+    /// usual. A longer body is refused (`message_signature_body_too_large`), without
+    /// reading further; one that cannot be read is refused as not provided
+    /// (`message_signature_body_not_provided`). In monitor mode the handler still gets
+    /// the whole body. Any other request's body is not touched.
+    ///
+    /// A handler behind it sees the outcome through its
+    /// [`ApproovToken`](crate::ApproovToken) argument:
+    /// [`is_message_signed`](Verification::is_message_signed).
+    ///
+    /// ```
+    /// use approov_axum::{ApproovLayer, ApproovToken, ApproovVerifier};
+    /// use axum::{body::Bytes, routing::get, Router};
+    ///
+    /// async fn order(token: ApproovToken, body: Bytes) -> String {
+    ///     // In enforce mode, only reached for a signed request.
+    ///     format!("{} signed bytes: {}", body.len(), token.is_message_signed())
+    /// }
+    ///
+    /// # let verifier = ApproovVerifier::from_base64_secret("c2VjcmV0")?;
+    /// let app: Router = Router::new()
+    ///     .route("/orders", get(order).post(order))
+    ///     .route_layer(ApproovLayer::new(verifier).message_signed());
+    /// # Ok::<(), approov_axum::ConfigError>(())
+    /// ```
+    pub fn message_signed(mut self) -> Self {
+        self.message_signed = true;
         self
     }
 }
@@ -138,9 +194,18 @@ impl<S> ApproovService<S> {
     }
 }
 
+/// Takes a request with any body axum takes (as [`Body::new`] does) and hands the
+/// inner service a [`Body`], as `axum::middleware::from_fn` does. Without
+/// [`message_signed`](ApproovLayer::message_signed), or when the signature does not
+/// cover the body, the body is passed on untouched (a `Body` as it came, not boxed
+/// again); the inner service is cloned, and the future boxed, only for a request whose
+/// body must be read before the inner service is called.
 impl<S, B> Service<Request<B>> for ApproovService<S>
 where
-    S: Service<Request<B>, Response = Response>,
+    S: Service<Request<Body>, Response = Response> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
 {
     type Response = Response;
     type Error = S::Error;
@@ -150,25 +215,44 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        let headers = request.headers();
-        let verification = self.layer.verifier.check_request(
-            |name| headers.get_all(name).into_iter().map(HeaderValue::as_bytes),
-            self.layer.binding.as_ref(),
-        );
-        if verification.refused() {
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let verifier = &self.layer.verifier;
+        let (mut parts, body) = request.into_parts();
+        let mut verification =
+            verifier.check_request(header_values(&parts.headers), self.layer.binding.as_ref());
+        // The signature, for a token that passed (a failed one already says why).
+        if self.layer.message_signed && verification.passed() {
+            let signing = verifier.message_signing();
+            if signing.needs_body(header_values(&parts.headers)) {
+                // The body must be read first: call the inner service that is ready
+                // later, leave a clone in its place.
+                let clone = self.inner.clone();
+                let mut inner = std::mem::replace(&mut self.inner, clone);
+                let verifier = verifier.clone();
+                let future = async move {
+                    let (verification, body) =
+                        signed::check_with_body(&verifier, verification, &parts, Body::new(body))
+                            .await;
+                    if admit(verification, &mut parts) {
+                        inner.call(Request::from_parts(parts, body)).await
+                    } else {
+                        Ok(unauthorized())
+                    }
+                };
+                return ResponseFuture {
+                    kind: Kind::Buffering {
+                        future: Box::pin(future),
+                    },
+                };
+            }
+            verification = signed::check(verifier, verification, &parts);
+        }
+        if !admit(verification, &mut parts) {
             return ResponseFuture {
                 kind: Kind::Refused,
             };
         }
-        let extensions = request.extensions_mut();
-        // Claims for `Extension<ApproovClaims>`: this check's, or none at all (never a
-        // value some other code put there, when this check failed in monitor mode).
-        match verification.claims() {
-            Some(claims) => extensions.insert(claims.clone()),
-            None => extensions.remove::<ApproovClaims>(),
-        };
-        extensions.insert(Checked(verification));
+        let request = Request::from_parts(parts, Body::new(body));
         ResponseFuture {
             kind: Kind::Inner {
                 future: self.inner.call(request),
@@ -177,9 +261,34 @@ where
     }
 }
 
+/// Whether the request goes on (`verification` does not refuse it); if so, with the
+/// layer's proof of the check, and the claims (when it passed) for
+/// `Extension<ApproovClaims>`.
+fn admit(verification: Verification, parts: &mut Parts) -> bool {
+    if verification.refused() {
+        return false;
+    }
+    let extensions = &mut parts.extensions;
+    // Claims for `Extension<ApproovClaims>`: this check's, or none at all (never a
+    // value some other code put there, when this check failed in monitor mode).
+    match verification.claims() {
+        Some(claims) => extensions.insert(claims.clone()),
+        None => extensions.remove::<ApproovClaims>(),
+    };
+    extensions.insert(Checked(verification));
+    true
+}
+
+/// A boxed future, for the requests whose body is read before the inner service runs.
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
 pin_project! {
-    /// The future of [`ApproovService`]: the inner service's, or an immediate 401.
-    pub struct ResponseFuture<F> {
+    /// The future of [`ApproovService`]: the inner service's, an immediate 401, or
+    /// (for a message-signed request whose body is signed) reading the body first.
+    pub struct ResponseFuture<F>
+    where
+        F: Future,
+    {
         #[pin]
         kind: Kind<F>,
     }
@@ -187,13 +296,17 @@ pin_project! {
 
 pin_project! {
     #[project = KindProj]
-    enum Kind<F> {
+    enum Kind<F>
+    where
+        F: Future,
+    {
         Inner { #[pin] future: F },
         Refused,
+        Buffering { future: BoxFuture<F::Output> },
     }
 }
 
-impl<F> fmt::Debug for ResponseFuture<F> {
+impl<F: Future> fmt::Debug for ResponseFuture<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResponseFuture").finish_non_exhaustive()
     }
@@ -209,6 +322,7 @@ where
         match self.project().kind.project() {
             KindProj::Inner { future } => future.poll(cx),
             KindProj::Refused => Poll::Ready(Ok(unauthorized())),
+            KindProj::Buffering { future } => future.as_mut().poll(cx),
         }
     }
 }

@@ -6,10 +6,12 @@
 mod extract;
 mod layer;
 mod rejection;
+mod signed;
 
 pub use approov_core::{
     self, ApproovClaims, ApproovVerifier, AuthorizationBinding, Binding, BindingHeader,
-    BindingHeaders, ConfigError, Mode, SecretEncoding, TokenRejection, Verification,
+    BindingHeaders, ConfigError, MessageSignatureError, MessageSigning, Mode, SecretEncoding,
+    TokenRejection, Verification,
 };
 pub use extract::{ApproovToken, BoundApproovToken};
 pub use layer::{ApproovLayer, ApproovService, ResponseFuture};

@@ -7,8 +7,10 @@ use approov_axum::{
 };
 use approov_testkit::axum as client;
 use approov_testkit::{
-    cases, LogCapture, Report, Route, TestSecret, AUTHORIZATION, HELLO_BODY, SESSION_ID,
+    message_signing_cases, token_cases, Case, LogCapture, Report, Route, TestSecret, AUTHORIZATION,
+    HELLO_BODY, SESSION_ID,
 };
+use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::header::{AUTHORIZATION as AUTHORIZATION_HEADER, CONTENT_TYPE};
 use axum::http::{HeaderValue, Method, StatusCode};
@@ -87,8 +89,35 @@ enum Protection {
     UnboundLayerAndBoundExtractor,
 }
 
+/// The handler of `/token-message-signing`: it reads the body, and answers Hello only
+/// if the layer's check says the signature was checked whenever the token passed.
+async fn signed(token: ApproovToken, _: Bytes) -> Response {
+    if token.passed() != token.is_message_signed() {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    hello().await.into_response()
+}
+
+/// `/token-message-signing` (GET and POST) behind the layer with message signing.
+fn signed_routes(verifier: ApproovVerifier) -> Router {
+    Router::new()
+        .route(Route::TokenMessageSigning.path(), get(signed).post(signed))
+        .route_layer(ApproovLayer::new(verifier).message_signed())
+}
+
+/// Every case of the table: the token routes', then message signing's.
+fn all_cases(secret: &TestSecret) -> Vec<Case> {
+    let mut cases = token_cases(secret);
+    cases.extend(message_signing_cases(secret));
+    cases
+}
+
+/// The contract's routes protected by `protection`, and `/token-message-signing`
+/// behind the message-signing layer (the one way this adapter checks signatures).
 fn app(protection: Protection, verifier: ApproovVerifier) -> Router {
-    let unprotected = Router::new().route(Route::Unprotected.path(), get(hello));
+    let unprotected = Router::new()
+        .route(Route::Unprotected.path(), get(hello))
+        .merge(signed_routes(verifier.clone()));
     match protection {
         Protection::ExtractorWithState => {
             unprotected.merge(extractor_routes().with_state(verifier))
@@ -120,7 +149,7 @@ async fn run_table(protection: Protection) {
         let secret = TestSecret::new();
         let app = app(protection, secret.verifier().with_mode(mode));
         let mut report = Report::new(format!("axum ({protection:?})")).in_mode(mode);
-        for case in cases(&secret) {
+        for case in all_cases(&secret) {
             logs.take();
             let observed = client::case(&app, &case).await;
             report.record_logged(&case, &observed, false, &logs.take());
@@ -588,10 +617,11 @@ async fn the_service_works_as_a_plain_tower_service() {
         inner.oneshot(Request::default()).await.unwrap().status(),
         200
     );
-    let refused = service.clone().oneshot(Request::default()).await.unwrap();
-    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let refused = service.clone().oneshot(Request::new(Body::empty())).await;
+    assert_eq!(refused.unwrap().status(), StatusCode::UNAUTHORIZED);
+    // Any body axum can take: the inner service gets it as a `Body`.
     let token = secret.token(60, None);
-    let mut request = Request::default();
+    let mut request = Request::new(String::from("a body"));
     request
         .headers_mut()
         .insert("approov-token", HeaderValue::from_str(&token).unwrap());

@@ -16,6 +16,10 @@ pub(crate) fn app(verifier: ApproovVerifier) -> Router {
     let bound = Router::new()
         .route("/token-binding", get(hello))
         .route_layer(ApproovLayer::new(verifier.clone()).bound_to(BindingHeader::AUTHORIZATION));
+    // Token, then the installation message signature over the request (and its body).
+    let signed = Router::new()
+        .route("/token-message-signing", get(hello).post(hello))
+        .route_layer(ApproovLayer::new(verifier.clone()).message_signed());
     // Single routes protected by their handler's argument; the verifier is the state.
     Router::new()
         .route("/unprotected", get(hello))
@@ -26,6 +30,7 @@ pub(crate) fn app(verifier: ApproovVerifier) -> Router {
         )
         .with_state(verifier)
         .merge(bound)
+        .merge(signed)
 }
 
 async fn hello() -> impl IntoResponse {
