@@ -5,36 +5,49 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use approov_testkit::{TestSecret, HELLO_BODY};
+use approov_testkit::{message_signing_cases, TestSecret, HELLO_BODY};
 
 use crate::server::Launch;
 
+/// A signed POST whose body is still arriving when SIGTERM comes: the server is
+/// reading it (to check its `content-digest`), so the request is under way.
 pub fn sigterm_finishes_the_request_in_flight(package: &str) {
     let secret = TestSecret::new();
+    let case = message_signing_cases(&secret)
+        .into_iter()
+        .find(|case| case.method == "POST" && case.expect == approov_testkit::Expect::Hello)
+        .unwrap_or_else(|| panic!("the table has a valid signed POST"));
     let server = Launch::new(package).secret(&secret).start();
     let mut stream = TcpStream::connect(("127.0.0.1", server.port))
         .unwrap_or_else(|e| panic!("{package}: connect: {e}"));
     stream
         .set_read_timeout(Some(Duration::from_secs(20)))
         .unwrap_or_else(|e| panic!("{package}: {e}"));
-    // The request is under way when the signal comes: its head is half sent.
-    let head = format!(
-        "GET /token-check HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n",
-        server.port
-    );
-    stream
-        .write_all(head.as_bytes())
-        .unwrap_or_else(|e| panic!("{package}: write: {e}"));
+    let mut head = format!(
+        "{} {} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+        case.method,
+        case.target(),
+        case.body.len()
+    )
+    .into_bytes();
+    for (name, value) in &case.headers {
+        head.extend_from_slice(format!("{name}: ").as_bytes());
+        head.extend_from_slice(value);
+        head.extend_from_slice(b"\r\n");
+    }
+    head.extend_from_slice(b"\r\n");
+    let (first, rest) = case.body.split_at(case.body.len() / 2);
+    let mut send = |bytes: &[u8]| {
+        stream
+            .write_all(bytes)
+            .unwrap_or_else(|e| panic!("{package}: the connection was cut: {e}"));
+    };
+    send(&head);
+    send(first);
     std::thread::sleep(Duration::from_millis(300));
     server.send_sigterm();
     std::thread::sleep(Duration::from_millis(300));
-    let rest = format!(
-        "Approov-Token: {}\r\nConnection: close\r\n\r\n",
-        secret.token(60, None)
-    );
-    stream
-        .write_all(rest.as_bytes())
-        .unwrap_or_else(|e| panic!("{package}: the connection was cut: {e}"));
+    send(rest);
     let mut answer = Vec::new();
     let _ = stream.read_to_end(&mut answer);
     let answer = String::from_utf8_lossy(&answer);
@@ -46,5 +59,9 @@ pub fn sigterm_finishes_the_request_in_flight(package: &str) {
     assert!(
         status.success(),
         "{package} must exit 0 after SIGTERM, got {status}:\n{log}"
+    );
+    assert!(
+        log.contains("shutting down"),
+        "{package} must log that it is shutting down:\n{log}"
     );
 }

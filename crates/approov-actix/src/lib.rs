@@ -9,7 +9,8 @@ mod middleware;
 
 pub use approov_core::{
     self, ApproovClaims, ApproovVerifier, AuthorizationBinding, Binding, BindingHeader,
-    BindingHeaders, ConfigError, Mode, SecretEncoding, TokenRejection, Verification,
+    BindingHeaders, ConfigError, MessageSignatureError, MessageSigning, Mode, SecretEncoding,
+    TokenRejection, Verification,
 };
 pub use error::ApproovError;
 pub use extract::{ApproovToken, BoundApproovToken, OptionalApproovToken};

@@ -10,7 +10,8 @@ mod token;
 
 pub use approov_core::{
     self, ApproovClaims, ApproovVerifier, AuthorizationBinding, Binding, BindingHeader,
-    BindingHeaders, ConfigError, Mode, SecretEncoding, TokenRejection, Verification,
+    BindingHeaders, ConfigError, MessageSignatureError, MessageSigning, Mode, SecretEncoding,
+    TokenRejection, Verification,
 };
 pub use filter::{bound_token, optional_token, token};
 pub use message_signing::message_signed_token;
