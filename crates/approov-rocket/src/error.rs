@@ -46,14 +46,29 @@ pub enum ApproovError {
     /// without one, so this happens only behind a guard of your own that asks for
     /// ours with `request.guard()`.
     NotConfigured,
+    /// A [`SignedBody`](crate::SignedBody) could not hand the whole body to the
+    /// handler: it is longer than the message-signing body limit
+    /// ([`MessageSigning::max_body_len`](crate::MessageSigning::max_body_len)), and
+    /// nothing refused the request before (monitor mode, or a signature that does not
+    /// cover the body). The request fails with 413, answered by Rocket's catchers.
+    /// When the signature covers the body, enforce mode refuses an over-long one
+    /// first, with 401 and the reason
+    /// [`BodyTooLarge`](crate::MessageSignatureError::BodyTooLarge).
+    PayloadTooLarge,
+    /// Reading the body for a [`SignedBody`](crate::SignedBody) failed (the client
+    /// went away, say): the request fails with 400.
+    BodyUnreadable(std::io::ErrorKind),
 }
 
 impl ApproovError {
-    /// Why the token was refused; `None` for [`ApproovError::NotConfigured`].
+    /// Why the token (or its message signature) was refused; `None` when the request
+    /// failed for another reason than a refusal.
     pub fn reason(&self) -> Option<&TokenRejection> {
         match self {
             ApproovError::Rejected(reason) => Some(reason),
-            ApproovError::NotConfigured => None,
+            ApproovError::NotConfigured
+            | ApproovError::PayloadTooLarge
+            | ApproovError::BodyUnreadable(_) => None,
         }
     }
 }
@@ -65,6 +80,10 @@ impl std::fmt::Display for ApproovError {
             ApproovError::NotConfigured => f.write_str(
                 "no ApproovVerifier is managed: add `.manage(ApproovVerifier::from_env()?)`",
             ),
+            ApproovError::PayloadTooLarge => {
+                f.write_str("the body is longer than the message-signing body limit")
+            }
+            ApproovError::BodyUnreadable(kind) => write!(f, "reading the body failed: {kind}"),
         }
     }
 }

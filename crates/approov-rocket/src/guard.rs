@@ -255,7 +255,7 @@ impl Sentinel for OptionalApproovToken {
     }
 }
 
-fn verifier_missing(rocket: &Rocket<Ignite>) -> bool {
+pub(crate) fn verifier_missing(rocket: &Rocket<Ignite>) -> bool {
     let missing = rocket.state::<ApproovVerifier>().is_none();
     if missing {
         log::error!(
@@ -266,7 +266,10 @@ fn verifier_missing(rocket: &Rocket<Ignite>) -> bool {
     missing
 }
 
-fn header_values<'r>(request: &'r Request<'_>, name: &str) -> impl Iterator<Item = &'r [u8]> {
+pub(crate) fn header_values<'r>(
+    request: &'r Request<'_>,
+    name: &str,
+) -> impl Iterator<Item = &'r [u8]> {
     request.headers().get(name).map(str::as_bytes)
 }
 
@@ -279,7 +282,7 @@ struct Checked(Result<Verification, ApproovError>);
 /// for the same reason.
 struct BoundCheck<H>(Result<Verification, ApproovError>, PhantomData<fn() -> H>);
 
-fn checked<'r>(request: &'r Request<'_>) -> Result<&'r Verification, ApproovError> {
+pub(crate) fn checked<'r>(request: &'r Request<'_>) -> Result<&'r Verification, ApproovError> {
     request
         .local_cache(|| {
             Checked(match request.rocket().state::<ApproovVerifier>() {
@@ -295,18 +298,30 @@ fn checked<'r>(request: &'r Request<'_>) -> Result<&'r Verification, ApproovErro
 }
 
 /// The guard's outcome: success unless the verification is refused (enforce mode).
-fn admit(
+pub(crate) fn admit(
     request: &Request<'_>,
     verification: Result<Verification, ApproovError>,
 ) -> Outcome<Verification, ApproovError> {
+    match admitted(request, verification) {
+        Ok(verification) => Outcome::Success(verification),
+        Err(failure) => Outcome::Error(failure),
+    }
+}
+
+/// The verification, unless it is refused (enforce mode): then the status and error
+/// the request fails with.
+pub(crate) fn admitted(
+    request: &Request<'_>,
+    verification: Result<Verification, ApproovError>,
+) -> Result<Verification, (Status, ApproovError)> {
     match verification {
         Ok(verification) => match verification.rejection() {
             Some(rejection) if verification.refused() => {
-                fail(request, ApproovError::Rejected(rejection.clone()))
+                Err(failure(request, ApproovError::Rejected(rejection.clone())))
             }
-            _ => Outcome::Success(verification),
+            _ => Ok(verification),
         },
-        Err(error) => fail(request, error),
+        Err(error) => Err(failure(request, error)),
     }
 }
 
@@ -322,11 +337,19 @@ pub(crate) fn refused_by_approov(request: &Request<'_>) -> bool {
 }
 
 fn fail<S>(request: &Request<'_>, error: ApproovError) -> Outcome<S, ApproovError> {
-    match &error {
+    Outcome::Error(failure(request, error))
+}
+
+/// The status `error` fails the request with; a refusal is marked for the catcher.
+pub(crate) fn failure(request: &Request<'_>, error: ApproovError) -> (Status, ApproovError) {
+    let status = match &error {
         ApproovError::Rejected(_) => {
             let _ = request.local_cache(|| Refused(OnceLock::new())).0.set(());
-            Outcome::Error((Status::Unauthorized, error))
+            Status::Unauthorized
         }
-        ApproovError::NotConfigured => Outcome::Error((Status::InternalServerError, error)),
-    }
+        ApproovError::NotConfigured => Status::InternalServerError,
+        ApproovError::PayloadTooLarge => Status::PayloadTooLarge,
+        ApproovError::BodyUnreadable(_) => Status::BadRequest,
+    };
+    (status, error)
 }

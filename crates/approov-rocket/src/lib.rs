@@ -6,11 +6,17 @@
 mod catcher;
 mod error;
 mod guard;
+mod signed;
 
 pub use approov_core::{
     self, ApproovClaims, ApproovVerifier, AuthorizationBinding, Binding, BindingHeader,
-    BindingHeaders, ConfigError, Mode, SecretEncoding, TokenRejection, Verification,
+    BindingHeaders, ConfigError, MessageSignatureError, MessageSigning, Mode, SecretEncoding,
+    TokenRejection, Verification,
 };
 pub use catcher::catchers;
 pub use error::ApproovError;
 pub use guard::{ApproovToken, BoundApproovToken, OptionalApproovToken};
+pub use signed::{MessageSignedToken, SignedBody};
+
+// What the signed guards build from a request; no user of this crate needs it.
+use approov_core::SignedRequest;

@@ -1,16 +1,18 @@
 //! The Rocket adapter, driven in-process with `rocket::local::blocking::Client`: the
-//! shared table through every guard (enforce and monitor mode, with the reason logged
-//! for each case), and what is Rocket's own.
+//! shared table (token and message-signing cases) through every guard (enforce and
+//! monitor mode, with the reason logged for each case), and what is Rocket's own.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failed unwrap is a failed test
 
 use approov_rocket::{
     ApproovClaims, ApproovError, ApproovToken, ApproovVerifier, BindingHeaders, BoundApproovToken,
-    Mode, OptionalApproovToken, Verification,
+    MessageSignedToken, Mode, OptionalApproovToken, SignedBody, Verification,
 };
 use approov_testkit::rocket::get;
 use approov_testkit::{
-    cases, LogCapture, Report, TestSecret, AUTHORIZATION, HELLO_BODY, SESSION_ID,
+    message_signing_cases, token_cases, LogCapture, Report, TestSecret, AUTHORIZATION, HELLO_BODY,
+    SESSION_ID,
 };
+use rocket::data::{self, Data, FromData};
 use rocket::fairing::AdHoc;
 use rocket::http::{ContentType, Status};
 use rocket::local::blocking::Client;
@@ -55,6 +57,16 @@ mod single {
     ) -> Json {
         hello()
     }
+
+    #[rocket::get("/token-message-signing")]
+    pub(super) fn token_message_signing(_token: MessageSignedToken) -> Json {
+        hello()
+    }
+
+    #[rocket::post("/token-message-signing", data = "<_body>")]
+    pub(super) fn token_message_signing_post(_body: SignedBody) -> Json {
+        hello()
+    }
 }
 
 /// Several Approov guards on one route: the token is checked (and a failure logged)
@@ -82,6 +94,35 @@ mod stacked {
         _bound: BoundApproovToken<AuthorizationAndSessionId>,
         _unbound: ApproovToken,
     ) -> Json {
+        hello()
+    }
+
+    #[rocket::get("/token-message-signing")]
+    pub(super) fn token_message_signing(
+        _token: ApproovToken,
+        _signed: MessageSignedToken,
+        _again: MessageSignedToken,
+        _optional: OptionalApproovToken,
+    ) -> Json {
+        hello()
+    }
+
+    #[rocket::post("/token-message-signing", data = "<_body>")]
+    pub(super) fn token_message_signing_post(
+        _token: ApproovToken,
+        _optional: OptionalApproovToken,
+        _body: SignedBody,
+    ) -> Json {
+        hello()
+    }
+}
+
+/// One data guard for both methods: `SignedBody` on a `GET` route too.
+mod data_guard_only {
+    use super::*;
+
+    #[rocket::get("/token-message-signing", data = "<_body>")]
+    pub(super) fn token_message_signing(_body: SignedBody) -> Json {
         hello()
     }
 }
@@ -116,6 +157,34 @@ mod wrapped {
         }
     }
 
+    pub(super) struct SignedApiClient;
+
+    #[rocket::async_trait]
+    impl<'r> FromRequest<'r> for SignedApiClient {
+        type Error = ApproovError;
+
+        async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApproovError> {
+            request
+                .guard::<MessageSignedToken>()
+                .await
+                .map(|_| SignedApiClient)
+        }
+    }
+
+    /// A data guard of the app's own that would parse its value from a signed body.
+    pub(super) struct Order;
+
+    #[rocket::async_trait]
+    impl<'r> FromData<'r> for Order {
+        type Error = ApproovError;
+
+        async fn from_data(request: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
+            SignedBody::from_data(request, data)
+                .await
+                .map(|_body| Order)
+        }
+    }
+
     #[rocket::get("/token-check")]
     pub(super) fn token_check(_client: ApiClient) -> Json {
         hello()
@@ -123,6 +192,16 @@ mod wrapped {
 
     #[rocket::get("/token-binding")]
     pub(super) fn token_binding(_client: BoundApiClient) -> Json {
+        hello()
+    }
+
+    #[rocket::get("/token-message-signing")]
+    pub(super) fn token_message_signing(_client: SignedApiClient) -> Json {
+        hello()
+    }
+
+    #[rocket::post("/token-message-signing", data = "<_order>")]
+    pub(super) fn token_message_signing_post(_order: Order) -> Json {
         hello()
     }
 }
@@ -149,7 +228,9 @@ fn ways() -> Vec<(&'static str, Vec<Route>)> {
             routes![
                 single::token_check,
                 single::token_binding,
-                single::token_double_binding
+                single::token_double_binding,
+                single::token_message_signing,
+                single::token_message_signing_post
             ],
         ),
         (
@@ -157,7 +238,9 @@ fn ways() -> Vec<(&'static str, Vec<Route>)> {
             routes![
                 stacked::token_check,
                 stacked::token_binding,
-                stacked::token_double_binding
+                stacked::token_double_binding,
+                stacked::token_message_signing,
+                stacked::token_message_signing_post
             ],
         ),
         (
@@ -165,7 +248,19 @@ fn ways() -> Vec<(&'static str, Vec<Route>)> {
             routes![
                 wrapped::token_check,
                 wrapped::token_binding,
-                single::token_double_binding
+                single::token_double_binding,
+                wrapped::token_message_signing,
+                wrapped::token_message_signing_post
+            ],
+        ),
+        (
+            "a data guard on GET",
+            routes![
+                single::token_check,
+                single::token_binding,
+                single::token_double_binding,
+                data_guard_only::token_message_signing,
+                single::token_message_signing_post
             ],
         ),
     ]
@@ -177,13 +272,12 @@ fn run_table(mode: Mode) {
         let secret = TestSecret::new();
         let client = Client::tracked(app(secret.verifier().with_mode(mode), routes)).unwrap();
         let mut report = Report::new(format!("rocket ({way}, {mode:?})")).in_mode(mode);
-        // Message signing is another issue's: this adapter has no route for it yet.
-        for case in cases(&secret)
+        for case in token_cases(&secret)
             .into_iter()
-            .filter(|case| !case.route.requires_message_signing())
+            .chain(message_signing_cases(&secret))
         {
             logs.take();
-            let observed = get(&client, &case.target(), &case.header_pairs());
+            let observed = approov_testkit::rocket::case(&client, &case);
             report.record_logged(&case, &observed, false, &logs.take());
         }
         report.finish();
@@ -295,12 +389,17 @@ fn forged_values_in_the_request_cache_do_not_skip_the_check() {
     let client = Client::tracked(
         app(
             verifier,
-            routes![single::token_check, single::token_binding],
+            routes![
+                single::token_check,
+                single::token_binding,
+                single::token_message_signing,
+                single::token_message_signing_post
+            ],
         )
         .attach(forger),
     )
     .unwrap();
-    for path in ["/token-check", "/token-binding"] {
+    for path in ["/token-check", "/token-binding", "/token-message-signing"] {
         let got = get(
             &client,
             path,
@@ -308,6 +407,8 @@ fn forged_values_in_the_request_cache_do_not_skip_the_check() {
         );
         assert_eq!((got.status, got.body), (401, b"{}".to_vec()), "{path}");
     }
+    let got = approov_testkit::rocket::observe(client.post("/token-message-signing").dispatch());
+    assert_eq!((got.status, got.body), (401, b"{}".to_vec()));
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! The Rocket example server: `cargo run -p example-rocket -- --demo`.
 use approov_rocket::{ApproovToken, ApproovVerifier, BindingHeaders, BoundApproovToken};
+use approov_rocket::{MessageSignedToken, SignedBody};
 use example_support::HELLO;
-use rocket::{fairing::AdHoc, get, http::ContentType, routes, Build, Rocket};
+use rocket::{fairing::AdHoc, get, http::ContentType, post, routes, Build, Rocket};
 
 type Json = (ContentType, &'static str);
 
@@ -31,6 +32,16 @@ fn token_double_binding(_token: BoundApproovToken<AuthorizationAndSessionId>) ->
     (ContentType::JSON, HELLO)
 }
 
+#[get("/token-message-signing")] // The token, and the app's signature over the request.
+fn token_message_signing(_token: MessageSignedToken) -> Json {
+    (ContentType::JSON, HELLO)
+}
+
+#[post("/token-message-signing", data = "<_body>")] // The same, and it reads the body.
+fn token_signed_body(_body: SignedBody) -> Json {
+    (ContentType::JSON, HELLO)
+}
+
 pub(crate) fn rocket(
     verifier: ApproovVerifier,
     config: impl rocket::figment::Provider,
@@ -40,6 +51,7 @@ pub(crate) fn rocket(
         .register("/", approov_rocket::catchers()) // Approov's 401s answer `{}` as JSON.
         .mount("/", routes![unprotected, token_check])
         .mount("/", routes![token_binding, token_double_binding])
+        .mount("/", routes![token_message_signing, token_signed_body])
 }
 
 #[rocket::main]
