@@ -157,10 +157,12 @@ fn token_header(header: fn(std::borrow::Cow<'static, str>) -> TokenRejection) ->
     header("approov-token".into())
 }
 
-/// Every case of the token routes, with tokens minted or forged for `secret`.
-// TODO(message signing in the adapters): every case, token_cases and message_signing_cases.
+/// Every case, with tokens minted or forged for `secret`: [`token_cases`] and
+/// [`message_signing_cases`].
 pub fn cases(secret: &TestSecret) -> Vec<Case> {
-    token_cases(secret)
+    let mut cases = token_cases(secret);
+    cases.extend(message_signing_cases(secret));
+    cases
 }
 
 /// The cases of `/token-message-signing`: requests signed (or mis-signed) with a fresh

@@ -73,7 +73,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Box::pin(async {})
     });
     // Rocket drains the requests in flight on SIGTERM and Ctrl-C (its `shutdown` config).
-    let launched = rocket(verifier, config).attach(liftoff).launch().await;
+    let stopping = AdHoc::on_shutdown("stopping", |_| {
+        Box::pin(async { example_support::log_shutdown() })
+    });
+    let launched = rocket(verifier, config)
+        .attach(liftoff)
+        .attach(stopping)
+        .launch()
+        .await;
     launched.map_err(|e| -> Box<dyn std::error::Error> {
         match e.kind() {
             rocket::error::ErrorKind::Bind(e) => options.cannot_listen(e).into(),

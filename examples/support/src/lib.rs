@@ -176,6 +176,12 @@ fn print_demo(addr: SocketAddr) {
     );
 }
 
+/// Logs that the server stops accepting and finishes the requests in flight (for a
+/// framework that catches the signal itself).
+pub fn log_shutdown() {
+    tracing::info!("shutting down: finishing the requests in flight");
+}
+
 /// How long requests in flight may take to finish once the server is asked to stop.
 pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -204,7 +210,7 @@ pub async fn shutdown_signal() {
         () = ctrl_c => {},
         () = term => {},
     }
-    tracing::info!("shutting down: finishing the requests in flight");
+    log_shutdown();
     tokio::spawn(async {
         tokio::time::sleep(SHUTDOWN_GRACE).await;
         tracing::warn!("requests still in flight after {SHUTDOWN_GRACE:?}: exiting");
