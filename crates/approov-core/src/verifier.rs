@@ -100,7 +100,7 @@ impl ApproovVerifier {
     /// - the public keys of an Approov keyset, as a JWKS document in `APPROOV_JWKS`,
     ///   in the file `APPROOV_JWKS_FILE` names, and/or at the URL `APPROOV_JWKS_URL`
     ///   (the `jwks-url` feature: fetched now, and again every
-    ///   `APPROOV_JWKS_REFRESH_SECS` seconds, default 300; see [`JwksUrl`](crate::JwksUrl));
+    ///   `APPROOV_JWKS_REFRESH_SECS` seconds, default 300; see `JwksUrl`);
     ///   see [`KeySet::with_jwks_json`] for which keys are used;
     /// - `APPROOV_MODE`: `enforce` (the default) or `monitor` (see [`Mode`]);
     /// - `APPROOV_LOG_LINES_PER_SECOND`: how many lines each failure code may write per
@@ -241,7 +241,7 @@ impl ApproovVerifier {
 
     /// Replaces the keys, for this verifier and every clone of it, at once: a check
     /// runs wholly with the old set or wholly with the new one, never a mix. Keys
-    /// fetched from a [`JwksUrl`](crate::JwksUrl) stay (and keep being refreshed);
+    /// fetched from a JWKS URL stay (and keep being refreshed);
     /// should one have the id of a key in `keys`, the key in `keys` is used.
     ///
     /// A rotation without failed tokens takes two steps: first a set with the old and
