@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use approov_core::{ApproovVerifier, ConfigError, JwksUrl, KeySet, TokenRejection};
-use approov_testkit::{jwks_json, JwksServer, TestKey, TestKeys};
+use approov_testkit::{
+    jwks_json, JwksRotation, JwksServer, TestKey, TestKeys, TestSecret, JWKS_REFRESH_FAILED,
+};
 use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
@@ -261,4 +263,32 @@ fn given_keys_stay_beside_the_url_and_dropping_the_verifier_stops_the_refresher(
     let after = server.requests();
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(server.requests(), after, "the refresher stopped");
+}
+
+#[test]
+fn the_shared_jwks_rotation_story_at_the_core() {
+    logs();
+    let story = JwksRotation::start();
+    let url = JwksUrl::new(&story.url())
+        .expect("URL")
+        .refresh_every(JwksRotation::REFRESH);
+    let verifier = ApproovVerifier::from_keys(TestSecret::new().key_set())
+        .with_jwks_url(url)
+        .expect("the first fetch");
+    story.run(|token| {
+        let values = [token.as_bytes()];
+        let verification = verifier.check_request(
+            |name| match name {
+                "approov-token" => values.to_vec(),
+                _ => Vec::new(),
+            },
+            None,
+        );
+        if verification.refused() {
+            401
+        } else {
+            200
+        }
+    });
+    assert!(logged(&[JWKS_REFRESH_FAILED]));
 }

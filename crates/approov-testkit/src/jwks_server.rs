@@ -156,3 +156,124 @@ fn answer(mut stream: TcpStream, shared: &Shared) {
     let _ = stream.flush();
     let _ = stream.shutdown(Shutdown::Write);
 }
+
+/// What the server logs (at `warn`) when a refresh of its JWKS URL fails: a test of a
+/// server's log looks for this line.
+pub const JWKS_REFRESH_FAILED: &str = "JWKS refresh failed; keeping the last good key set";
+
+/// The JWKS-URL story every adapter and example server must tell the same way: keys
+/// picked up at start-up, a keyset rotation picked up by a refresh, a failing refresh
+/// and a vanished server survived with the last good set.
+///
+/// Start a [`JwksRotation`], configure the server under test with its
+/// [`url`](Self::url) — `ApproovVerifier::from_keys(..).with_jwks_url(JwksUrl::new(&url)?
+/// .refresh_every(JwksRotation::REFRESH))` in-process, or `APPROOV_JWKS_URL=url` and
+/// `APPROOV_JWKS_REFRESH_SECS=1` over HTTP (beside the secret and `APPROOV_JWKS`:
+/// the rotation's key ids are not the table's) — then [`run`](Self::run) it with a
+/// closure that sends `GET /token-check` with an `Approov-Token` and returns the status.
+#[derive(Debug)]
+pub struct JwksRotation {
+    server: Option<JwksServer>,
+    first: crate::TestKey,
+    second: crate::TestKey,
+}
+
+impl JwksRotation {
+    /// How often an in-process verifier should refresh (over HTTP: 1 s, the least
+    /// `APPROOV_JWKS_REFRESH_SECS` takes).
+    pub const REFRESH: Duration = Duration::from_millis(200);
+
+    /// How long a change may take to show.
+    const PATIENCE: Duration = Duration::from_secs(20);
+
+    /// A JWKS server serving the first of two fresh key pairs (ES256 `rotation-first`,
+    /// EdDSA `rotation-second`).
+    pub fn start() -> JwksRotation {
+        let first = crate::TestKey::generate(approov_core::Algorithm::ES256, "rotation-first");
+        let second = crate::TestKey::generate(approov_core::Algorithm::EdDSA, "rotation-second");
+        JwksRotation {
+            server: Some(JwksServer::start(&crate::jwks_json([&first]))),
+            first,
+            second,
+        }
+    }
+
+    /// The URL the server under test fetches.
+    pub fn url(&self) -> String {
+        self.server().url()
+    }
+
+    fn server(&self) -> &JwksServer {
+        match &self.server {
+            Some(server) => server,
+            None => panic!("the JWKS server is gone"),
+        }
+    }
+
+    /// Tells the story; panics at the first step the server under test gets wrong.
+    /// `status(token)` answers `GET /token-check` with `Approov-Token: token`.
+    pub fn run(mut self, mut status: impl FnMut(&str) -> u16) {
+        let status: &mut dyn FnMut(&str) -> u16 = &mut status;
+        let first = self.first.token(600, None);
+        let second = self.second.token(600, None);
+        expect(status, "the key served at start-up", &first, 200);
+        expect(status, "a key not served yet", &second, 401);
+
+        self.server()
+            .serve(&crate::jwks_json([&self.first, &self.second]));
+        eventually("the new key is picked up by a refresh", || {
+            status(&second) == 200
+        });
+        expect(status, "the old key during the rotation", &first, 200);
+
+        self.server().serve(&crate::jwks_json([&self.second]));
+        eventually("the old key is gone after a refresh", || {
+            status(&first) == 401
+        });
+        expect(status, "the new key after the rotation", &second, 200);
+
+        self.server().fail_with(500);
+        let before = self.server().requests();
+        eventually("a refresh fails with 500", || {
+            self.server().requests() >= before + 2
+        });
+        expect(
+            status,
+            "the last good set, after a failed refresh",
+            &second,
+            200,
+        );
+        expect(
+            status,
+            "the removed key, after a failed refresh",
+            &first,
+            401,
+        );
+
+        if let Some(server) = self.server.take() {
+            server.stop();
+        }
+        std::thread::sleep(Duration::from_secs(2));
+        expect(
+            status,
+            "the last good set, with the JWKS server gone",
+            &second,
+            200,
+        );
+    }
+}
+
+fn expect(status: &mut dyn FnMut(&str) -> u16, step: &str, token: &str, want: u16) {
+    assert_eq!(status(token), want, "JWKS URL, {step}");
+}
+
+fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + JwksRotation::PATIENCE;
+    while std::time::Instant::now() < deadline {
+        if condition() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("JWKS URL: timed out waiting until {what}");
+}

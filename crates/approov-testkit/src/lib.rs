@@ -33,7 +33,7 @@ pub use cases::{
     cases, Case, Expect, Route, AUTHORIZATION, HELLO_BODY, REJECTION_BODY, SESSION_ID,
 };
 pub use forge::{forge, forge_raw, Alg, TestSecret};
-pub use jwks_server::JwksServer;
+pub use jwks_server::{JwksRotation, JwksServer, JWKS_REFRESH_FAILED};
 pub use keys::{jwks_json, TestKey, TestKeys};
 pub use logs::{LogCapture, Logged, Suppressed};
 pub use report::{Observed, Report};
