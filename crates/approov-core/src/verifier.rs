@@ -431,8 +431,10 @@ impl ApproovVerifier {
     /// Verifies one bare token as if the time were `now` (seconds since the epoch).
     ///
     /// The order is fixed so that the cheap checks come first: length and shape, the
-    /// JOSE header's `alg`, and the base64url of every segment; then the HMAC; and
-    /// only a token with a valid signature has its claims parsed. It is expired when
+    /// JOSE header's `alg`, the key its `kid` and `alg` choose (see [`KeySet`]), and the
+    /// base64url of every segment; then the signature; and only a token with a valid
+    /// signature has its claims parsed. The key set is read once per check: a
+    /// concurrent [`rotate`](Self::rotate) is seen wholly or not at all. It is expired when
     /// `now >= exp + leeway` (RFC 7519 4.1.4) and not yet valid when
     /// `now + leeway < nbf` (4.1.5).
     pub fn verify_at(&self, token: &str, now: u64) -> Result<ApproovClaims, TokenRejection> {
