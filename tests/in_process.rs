@@ -1,10 +1,12 @@
 //! The shared table against the four example apps, each through its framework's own
 //! in-process test client, in enforce and in monitor mode, checking the code and
 //! reason logged for every case. The examples' `main.rs` files are compiled into this
-//! test as they are: what a user copies is what is tested.
+//! test as they are: what a user copies is what is tested. Each also tells the JWKS
+//! URL story: keys picked up, rotated by a refresh, and kept through failed refreshes.
+#![allow(clippy::panic)] // a test helper fails its test by panicking
 
 use approov_core::Mode;
-use approov_testkit::{cases, LogCapture, Report, TestSecret};
+use approov_testkit::{cases, Case, Expect, JwksRotation, LogCapture, Report, Route, TestSecret};
 
 #[allow(dead_code)]
 #[path = "../examples/axum/src/main.rs"]
@@ -101,4 +103,84 @@ async fn warp() {
         }
         report.finish();
     }
+}
+
+/// A verifier that also fetches `story`'s JWKS, refreshed quickly.
+fn with_jwks_url(secret: &TestSecret, story: &JwksRotation) -> approov_axum::ApproovVerifier {
+    let url = approov_axum::JwksUrl::new(&story.url())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .refresh_every(JwksRotation::REFRESH);
+    secret
+        .verifier()
+        .with_jwks_url(url)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The token-check request of the JWKS story.
+fn token_check(token: &str) -> Case {
+    Case::get(
+        "JWKS story",
+        Route::TokenCheck,
+        vec![("Approov-Token", token.as_bytes().to_vec())],
+        Expect::Hello,
+    )
+}
+
+#[test]
+fn axum_jwks_url() {
+    // Every test here installs a capture first: see the table tests.
+    let (_logs, _guard) = LogCapture::install();
+    let story = JwksRotation::start();
+    let app = axum_example::app(with_jwks_url(&TestSecret::new(), &story));
+    let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
+    story.run(|token| {
+        runtime
+            .block_on(approov_testkit::axum::case(&app, &token_check(token)))
+            .status
+    });
+}
+
+#[test]
+fn actix_jwks_url() {
+    // Every test here installs a capture first: see the table tests.
+    let (_logs, _guard) = LogCapture::install();
+    let story = JwksRotation::start();
+    let verifier = with_jwks_url(&TestSecret::new(), &story);
+    let system = actix_web::rt::System::new();
+    let app = system.block_on(actix_web::test::init_service(
+        actix_web::App::new().configure(actix_example::routes(verifier)),
+    ));
+    story.run(|token| {
+        system
+            .block_on(approov_testkit::actix::case(&app, &token_check(token)))
+            .status
+    });
+}
+
+#[test]
+fn rocket_jwks_url() {
+    // Every test here installs a capture first: see the table tests.
+    let (_logs, _guard) = LogCapture::install();
+    let story = JwksRotation::start();
+    let rocket = rocket_example::rocket(
+        with_jwks_url(&TestSecret::new(), &story),
+        rocket::Config::debug_default(),
+    );
+    let client = rocket::local::blocking::Client::tracked(rocket)
+        .unwrap_or_else(|e| panic!("rocket (in-process): the example does not launch: {e}"));
+    story.run(|token| approov_testkit::rocket::case(&client, &token_check(token)).status);
+}
+
+#[test]
+fn warp_jwks_url() {
+    // Every test here installs a capture first: see the table tests.
+    let (_logs, _guard) = LogCapture::install();
+    let story = JwksRotation::start();
+    let routes = warp_example::routes(with_jwks_url(&TestSecret::new(), &story));
+    let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
+    story.run(|token| {
+        runtime
+            .block_on(approov_testkit::warp::case(&routes, &token_check(token)))
+            .status
+    });
 }

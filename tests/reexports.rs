@@ -1,5 +1,6 @@
 //! One dependency per user: the four adapters re-export the same core API, and an
 //! example crate depends on its adapter only.
+#![allow(clippy::panic)] // a test helper fails its test by panicking
 
 use std::path::Path;
 
@@ -30,9 +31,16 @@ fn reexports(adapter: &str) -> Vec<String> {
 #[test]
 fn the_four_adapters_reexport_the_same_core_api() {
     let axum = reexports("axum");
-    assert!(axum.iter().any(|name| name == "self"), "pub use approov_core::{{self, ..}}");
+    assert!(
+        axum.iter().any(|name| name == "self"),
+        "pub use approov_core::{{self, ..}}"
+    );
     for adapter in ADAPTERS {
-        assert_eq!(reexports(adapter), axum, "approov-{adapter} against approov-axum");
+        assert_eq!(
+            reexports(adapter),
+            axum,
+            "approov-{adapter} against approov-axum"
+        );
     }
 }
 
@@ -49,6 +57,61 @@ fn example_crates_depend_on_their_adapter_not_on_the_core() {
             "example-{adapter} must not depend on approov-core"
         );
         let main = read(&format!("examples/{adapter}/src/main.rs"));
-        assert!(!main.contains("approov_core"), "example-{adapter}'s main.rs names approov_core");
+        assert!(
+            !main.contains("approov_core"),
+            "example-{adapter}'s main.rs names approov_core"
+        );
     }
+}
+
+/// Every `.rs` file under `dir`.
+fn sources(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut dirs = vec![dir.to_owned()];
+    while let Some(dir) = dirs.pop() {
+        let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+/// A user of an adapter follows its docs with the adapter's paths only: no README or
+/// doc comment names `approov_core::`. The adapters' own imports of it (a `use` line)
+/// are the one exception: no user reads them.
+#[test]
+fn adapter_docs_name_the_adapters_paths_only() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut mentions = Vec::new();
+    for adapter in ADAPTERS {
+        let crate_dir = root.join(format!("crates/approov-{adapter}"));
+        let mut files = vec![crate_dir.join("README.md")];
+        files.extend(sources(&crate_dir.join("src")));
+        assert!(files.len() > 3, "approov-{adapter}: {files:?}");
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{e}"));
+            let source = file.extension().is_some_and(|e| e == "rs");
+            for (number, line) in text.lines().enumerate() {
+                let import = source && {
+                    let code = line.trim_start();
+                    code.starts_with("use approov_core::")
+                        || code.starts_with("pub use approov_core::")
+                };
+                if line.contains("approov_core::") && !import {
+                    mentions.push(format!("{}:{}: {line}", file.display(), number + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        mentions.is_empty(),
+        "use the adapter's re-exports, not approov_core paths:\n{}",
+        mentions.join("\n")
+    );
 }

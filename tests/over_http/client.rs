@@ -9,13 +9,13 @@ use std::time::Duration;
 use approov_testkit::Observed;
 
 /// Sends `GET path` with exactly these header bytes and reads the whole answer.
-pub fn get(port: u16, path: &str, headers: &[(&str, &[u8])]) -> Result<Observed, String> {
+pub(crate) fn get(port: u16, path: &str, headers: &[(&str, &[u8])]) -> Result<Observed, String> {
     send(port, "GET", path, headers, &[])
 }
 
 /// Sends `method path` with exactly these header bytes and `body` (with its
 /// `Content-Length` when it is not empty), and reads the whole answer.
-pub fn send(
+pub(crate) fn send(
     port: u16,
     method: &str,
     path: &str,
@@ -111,7 +111,7 @@ fn dechunk(mut rest: &[u8]) -> Result<Vec<u8>, String> {
 }
 
 /// Splits a line the way a shell would, for the single-quoted words `--demo` prints.
-pub fn shell_words(line: &str) -> Vec<String> {
+pub(crate) fn shell_words(line: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut word = String::new();
     let mut quoted = false;
@@ -141,7 +141,7 @@ pub fn shell_words(line: &str) -> Vec<String> {
 }
 
 /// Does what `curl -i -H 'Name: value' ... URL` would.
-pub fn run_curl(words: &[String]) -> Result<Observed, String> {
+pub(crate) fn run_curl(words: &[String]) -> Result<Observed, String> {
     let mut headers = Vec::new();
     let mut url = None;
     let mut words = words.iter().skip(1);

@@ -6,7 +6,7 @@ use approov_testkit::{Observed, HELLO_BODY};
 use crate::client::{run_curl, shell_words};
 use crate::server::Launch;
 
-pub fn prints_curl_commands_that_work(package: &str) {
+pub(crate) fn prints_curl_commands_that_work(package: &str) {
     let server = Launch::new(package)
         .arg("--demo")
         .env("PORT", "0")

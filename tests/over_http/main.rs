@@ -7,11 +7,13 @@
 //! - `startup`: the secret and mode from the environment and `.env`, and every refusal;
 //! - `vendor`: the Approov quickstarts' own dummy secret and fixture tokens;
 //! - `demo`: `--demo`'s printed commands;
+//! - `keys`: a JWKS URL refreshed while serving, and SIGHUP re-reading `.env`;
 //! - `shutdown`: SIGTERM lets requests in flight finish, then exits 0.
 #![allow(clippy::panic)] // a test helper fails its test by panicking
 
 mod client;
 mod demo;
+mod keys;
 mod server;
 mod shutdown;
 mod startup;
@@ -28,6 +30,8 @@ fn conformance(package: &str) {
     startup::reads_dotenv_and_the_environment_wins(package);
     vendor::fixture_tokens_with_the_base64url_dummy_secret(package);
     demo::prints_curl_commands_that_work(package);
+    keys::a_jwks_url_is_refreshed_and_survives_failures(package);
+    keys::sighup_rotates_the_secret_from_dotenv(package);
     shutdown::sigterm_finishes_the_request_in_flight(package);
 }
 

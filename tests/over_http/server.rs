@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use approov_testkit::{Logged, TestSecret};
 
 /// The four example servers.
-pub const PACKAGES: [&str; 4] = [
+pub(crate) const PACKAGES: [&str; 4] = [
     "example-axum",
     "example-actix",
     "example-rocket",
@@ -22,15 +22,23 @@ pub const PACKAGES: [&str; 4] = [
 
 /// Every variable that configures an example, removed from the environment a server
 /// inherits so that only what a test sets applies.
-const APPROOV_VARS: [&str; 4] = [
+const APPROOV_VARS: [&str; 12] = [
     "APPROOV_BASE64_SECRET",
     "APPROOV_BASE64URL_SECRET",
+    "APPROOV_JWKS",
+    "APPROOV_JWKS_FILE",
+    "APPROOV_JWKS_URL",
+    "APPROOV_JWKS_REFRESH_SECS",
     "APPROOV_MODE",
     "APPROOV_LOG_LINES_PER_SECOND",
+    "APPROOV_MESSAGE_SIGNATURE_MAX_AGE_SECS",
+    "APPROOV_MESSAGE_SIGNATURE_CLOCK_SKEW_SECS",
+    "APPROOV_MESSAGE_SIGNATURE_MAX_BODY_BYTES",
+    "APPROOV_MESSAGE_SIGNATURE_SCHEME",
 ];
 
 /// How to start one example server.
-pub struct Launch {
+pub(crate) struct Launch {
     package: String,
     args: Vec<String>,
     env: Vec<(String, String)>,
@@ -39,7 +47,7 @@ pub struct Launch {
 
 impl Launch {
     /// `package` with no arguments, no secret, in a directory of its own.
-    pub fn new(package: &str) -> Launch {
+    pub(crate) fn new(package: &str) -> Launch {
         Launch {
             package: package.to_owned(),
             args: Vec::new(),
@@ -48,30 +56,31 @@ impl Launch {
         }
     }
 
-    /// With `secret` in `APPROOV_BASE64_SECRET`.
-    pub fn secret(self, secret: &TestSecret) -> Launch {
+    /// With `secret` in `APPROOV_BASE64_SECRET` and its public keys in `APPROOV_JWKS`.
+    pub(crate) fn secret(self, secret: &TestSecret) -> Launch {
         self.env("APPROOV_BASE64_SECRET", secret.base64())
+            .env("APPROOV_JWKS", &secret.jwks_json())
     }
 
     /// Logging every failed check (no rate limit), so a test can check each reason.
-    pub fn log_every_failure(self) -> Launch {
+    pub(crate) fn log_every_failure(self) -> Launch {
         self.env("APPROOV_LOG_LINES_PER_SECOND", "unlimited")
     }
 
     /// With `name=value` in its environment.
-    pub fn env(mut self, name: &str, value: &str) -> Launch {
+    pub(crate) fn env(mut self, name: &str, value: &str) -> Launch {
         self.env.push((name.to_owned(), value.to_owned()));
         self
     }
 
     /// With `arg` on its command line.
-    pub fn arg(mut self, arg: &str) -> Launch {
+    pub(crate) fn arg(mut self, arg: &str) -> Launch {
         self.args.push(arg.to_owned());
         self
     }
 
     /// In `dir` (its working directory, where it looks for `.env`).
-    pub fn dir(mut self, dir: &Path) -> Launch {
+    pub(crate) fn dir(mut self, dir: &Path) -> Launch {
         self.dir = dir.to_owned();
         self
     }
@@ -101,7 +110,7 @@ impl Launch {
     }
 
     /// Starts the server and waits until it accepts connections.
-    pub fn start(self) -> Server {
+    pub(crate) fn start(self) -> Server {
         let port = free_port();
         let mut child = self
             .command(port)
@@ -122,7 +131,7 @@ impl Launch {
 
     /// Starts a server told to pick its own port (`PORT=0`), and learns the port
     /// from the curl commands `--demo` prints once it listens.
-    pub fn start_demo(self) -> Server {
+    pub(crate) fn start_demo(self) -> Server {
         let mut child = self
             .command(0)
             .spawn()
@@ -158,7 +167,7 @@ impl Launch {
 
     /// Runs the server expecting it to exit by itself (it must refuse to start);
     /// kills it after 60 s and fails.
-    pub fn run_to_exit(self) -> Output {
+    pub(crate) fn run_to_exit(self) -> Output {
         let mut child = self
             .command(free_port())
             .spawn()
@@ -179,11 +188,11 @@ impl Launch {
 }
 
 /// A running example server; killed when dropped.
-pub struct Server {
+pub(crate) struct Server {
     package: String,
     child: Child,
     /// Where it listens, on 127.0.0.1.
-    pub port: u16,
+    pub(crate) port: u16,
     stdout: Arc<Mutex<String>>,
     stderr: Arc<Mutex<String>>,
 }
@@ -206,17 +215,17 @@ impl Server {
     }
 
     /// What it printed on stdout so far.
-    pub fn stdout(&self) -> String {
+    pub(crate) fn stdout(&self) -> String {
         self.stdout.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
     /// What it logged on stderr so far.
-    pub fn stderr(&self) -> String {
+    pub(crate) fn stderr(&self) -> String {
         self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
     /// Every failed check it logged so far.
-    pub fn logged(&self) -> Vec<Logged> {
+    pub(crate) fn logged(&self) -> Vec<Logged> {
         self.stderr()
             .lines()
             .filter_map(Logged::parse_line)
@@ -225,7 +234,7 @@ impl Server {
 
     /// The failed checks logged after the first `seen`, waiting up to 5 s for at least
     /// `expected` of them (the log reaches the pipe a little after the answer).
-    pub fn logged_since(&self, seen: usize, expected: usize) -> Vec<Logged> {
+    pub(crate) fn logged_since(&self, seen: usize, expected: usize) -> Vec<Logged> {
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
             let logged = self.logged();
@@ -237,21 +246,28 @@ impl Server {
         }
     }
 
+    /// Sends it SIGHUP.
+    pub(crate) fn send_sighup(&self) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-HUP", &pid]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -HUP {pid} failed");
+    }
+
     /// Kills it and returns what it logged.
-    pub fn stop(mut self) -> String {
+    pub(crate) fn stop(mut self) -> String {
         self.kill();
         self.stderr()
     }
 
     /// Sends it SIGTERM.
-    pub fn send_sigterm(&self) {
+    pub(crate) fn send_sigterm(&self) {
         let pid = self.child.id().to_string();
         let sent = Command::new("kill").args(["-TERM", &pid]).status();
         assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid} failed");
     }
 
     /// Waits (up to 30 s) for it to exit by itself; its exit status and log.
-    pub fn wait_for_exit(mut self) -> (ExitStatus, String) {
+    pub(crate) fn wait_for_exit(mut self) -> (ExitStatus, String) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
@@ -315,7 +331,7 @@ fn free_port() -> u16 {
 }
 
 /// A new empty directory.
-pub fn scratch_dir() -> PathBuf {
+pub(crate) fn scratch_dir() -> PathBuf {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
         "approov-conformance-{}-{}",

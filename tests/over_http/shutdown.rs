@@ -11,7 +11,7 @@ use crate::server::Launch;
 
 /// A signed POST whose body is still arriving when SIGTERM comes: the server is
 /// reading it (to check its `content-digest`), so the request is under way.
-pub fn sigterm_finishes_the_request_in_flight(package: &str) {
+pub(crate) fn sigterm_finishes_the_request_in_flight(package: &str) {
     let secret = TestSecret::new();
     let case = message_signing_cases(&secret)
         .into_iter()

@@ -6,11 +6,13 @@ use approov_testkit::TestSecret;
 use crate::client;
 use crate::server::{scratch_dir, Launch};
 
-pub fn refuses_every_bad_configuration(package: &str) {
+pub(crate) fn refuses_every_bad_configuration(package: &str) {
     let secret = TestSecret::new();
     let other = TestSecret::new();
     let url = secret.base64url();
-    let refusals: [(&[(&str, &str)], &[&str]); 8] = [
+    // (the environment, what one stderr line must say)
+    type Refusal<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+    let refusals: [Refusal<'_>; 8] = [
         (
             &[],
             &[
@@ -91,7 +93,7 @@ pub fn refuses_every_bad_configuration(package: &str) {
     }
 }
 
-pub fn reads_dotenv_and_the_environment_wins(package: &str) {
+pub(crate) fn reads_dotenv_and_the_environment_wins(package: &str) {
     let from_file = TestSecret::new();
     let from_env = TestSecret::new();
     let dir = scratch_dir();

@@ -6,7 +6,7 @@ use approov_testkit::vendor;
 use crate::client;
 use crate::server::Launch;
 
-pub fn fixture_tokens_with_the_base64url_dummy_secret(package: &str) {
+pub(crate) fn fixture_tokens_with_the_base64url_dummy_secret(package: &str) {
     let server = Launch::new(package)
         .env("APPROOV_BASE64URL_SECRET", vendor::TEST_SECRET_BASE64URL)
         .log_every_failure()
@@ -26,7 +26,15 @@ pub fn fixture_tokens_with_the_base64url_dummy_secret(package: &str) {
         ("Authorization", vendor::BOUND_SECOND_VALUE),
         ("SessionId", vendor::BOUND_AUTHORIZATION),
     ];
-    let expectations: [(&str, &str, &[(&str, &str)], u16, Option<&str>); 9] = [
+    // (path, token, more headers, status, the code logged)
+    type Expectation<'a> = (
+        &'a str,
+        &'a str,
+        &'a [(&'a str, &'a str)],
+        u16,
+        Option<&'a str>,
+    );
+    let expectations: [Expectation<'_>; 9] = [
         ("/token-check", vendor::GOOD_FULL_TOKEN, &[], 200, None),
         ("/token-check", vendor::GOOD_MIN_TOKEN, &[], 200, None),
         ("/token-check", vendor::GOOD_IPK_TOKEN, &[], 200, None),

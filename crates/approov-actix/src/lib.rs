@@ -7,10 +7,13 @@ mod error;
 mod extract;
 mod middleware;
 
+#[cfg(feature = "jwks-url")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jwks-url")))]
+pub use approov_core::JwksUrl;
 pub use approov_core::{
-    self, ApproovClaims, ApproovVerifier, AuthorizationBinding, Binding, BindingHeader,
-    BindingHeaders, ConfigError, MessageSignatureError, MessageSigning, Mode, SecretEncoding,
-    TokenRejection, Verification,
+    self, Algorithm, ApproovClaims, ApproovVerifier, AuthorizationBinding, Binding, BindingHeader,
+    BindingHeaders, ConfigError, KeyError, KeyInfo, KeySet, MessageSignatureError, MessageSigning,
+    Mode, SecretEncoding, TokenRejection, Verification,
 };
 pub use error::ApproovError;
 pub use extract::{ApproovToken, BoundApproovToken, OptionalApproovToken};

@@ -60,10 +60,8 @@ where
         .route(web::post().to(handler))
 }
 
-/// Captures this thread's log. Every test installs it first: `tracing` caches, per
-/// log statement, whether anyone listens, and a statement first reached on a thread
-/// with no subscriber could be cached as unheard while another test's capture is on.
-fn capture_logs() -> (LogCapture, tracing::subscriber::DefaultGuard) {
+/// Captures this thread's log.
+fn capture_logs() -> (LogCapture, approov_testkit::CaptureGuard) {
     LogCapture::install()
 }
 
@@ -612,38 +610,5 @@ async fn binding_to_another_header() {
     ] {
         let headers = [("approov-token", token.as_bytes()), ("x-device-id", value)];
         assert_eq!(client::get(&app, "/", &headers).await.status, status);
-    }
-}
-
-#[test]
-fn docs_and_sources_name_only_this_crates_paths() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = vec![root.join("README.md")];
-    let mut dirs = vec![root.join("src")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|ext| ext == "rs") {
-                files.push(path);
-            }
-        }
-    }
-    assert!(files.len() > 2, "found the sources: {files:?}");
-    for file in files {
-        let text = std::fs::read_to_string(&file).unwrap();
-        for (number, line) in text.lines().enumerate() {
-            // `pub use approov_core::{...}` in lib.rs is the one allowed mention.
-            let named = line
-                .match_indices("approov_core::")
-                .any(|(at, found)| !line[at + found.len()..].starts_with('{'));
-            assert!(
-                !named,
-                "{}:{}: names approov_core:: instead of this crate's re-export: {line}",
-                file.display(),
-                number + 1
-            );
-        }
     }
 }

@@ -49,6 +49,25 @@ fn verify(c: &mut Criterion) {
     group.bench_function("reject: bad signature", |b| {
         b.iter(|| black_box(verifier.verify(black_box(&bad_signature))))
     });
+    // Key sets: the verifier above has the test public keys beside the secret.
+    for key in secret.keys().configured() {
+        let token = key.token(3600, None);
+        assert!(
+            verifier.verify(&token).is_ok(),
+            "the {key:?} token must verify"
+        );
+        group.bench_function(format!("verify: valid {} token", key.algorithm()), |b| {
+            b.iter(|| black_box(verifier.verify(black_box(&token))))
+        });
+    }
+    let unknown_kid = secret
+        .keys()
+        .es256
+        .renamed(approov_core::Algorithm::ES256, "not-configured")
+        .token(3600, None);
+    group.bench_function("reject: unknown kid", |b| {
+        b.iter(|| black_box(verifier.verify(black_box(&unknown_kid))))
+    });
     group.finish();
 }
 

@@ -1,14 +1,17 @@
-//! Where the secret and the mode come from, and what is wrong when they cannot be had.
+//! Where the keys and the mode come from, and what is wrong when they cannot be had.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
+use std::time::Duration;
 
 use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
 use thiserror::Error;
+
+use crate::keys::{shown, KeyError, KeySet};
 
 /// The environment variable that holds the Approov secret in standard base64, as
 /// `approov secret -get base64` prints it.
@@ -17,6 +20,25 @@ pub const BASE64_SECRET_VAR: &str = "APPROOV_BASE64_SECRET";
 /// The environment variable that holds the Approov secret in base64url, padded or
 /// not, as `approov secret -get base64url` prints it.
 pub const BASE64URL_SECRET_VAR: &str = "APPROOV_BASE64URL_SECRET";
+
+/// The environment variable that holds a JWKS document inline (`{"keys":[...]}`): the
+/// public keys of an Approov keyset.
+pub const JWKS_VAR: &str = "APPROOV_JWKS";
+
+/// The environment variable that holds the path of a JWKS file.
+pub const JWKS_FILE_VAR: &str = "APPROOV_JWKS_FILE";
+
+/// The environment variable that holds an `https` URL (or `http` to a loopback
+/// address) of a JWKS, fetched at start-up and refreshed in the background. Needs the
+/// `jwks-url` feature.
+pub const JWKS_URL_VAR: &str = "APPROOV_JWKS_URL";
+
+/// The environment variable that sets how often, in seconds, the JWKS at
+/// `APPROOV_JWKS_URL` is fetched again (default [`DEFAULT_JWKS_REFRESH_SECS`]).
+pub const JWKS_REFRESH_VAR: &str = "APPROOV_JWKS_REFRESH_SECS";
+
+/// How often, in seconds, the JWKS at `APPROOV_JWKS_URL` is fetched again by default.
+pub const DEFAULT_JWKS_REFRESH_SECS: u64 = 300;
 
 /// The environment variable that selects the [`Mode`]: `enforce` (the default) or
 /// `monitor`.
@@ -188,7 +210,18 @@ impl std::str::FromStr for Mode {
 #[derive(Error)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// No secret variable is set, in the environment or in `.env`.
+    /// No key source is set, in the environment or in `.env`: neither secret
+    /// variable and no JWKS variable.
+    #[error(
+        "no Approov secret or keys: set {BASE64URL_SECRET_VAR} to the output of `approov secret -get base64url` \
+         (or {BASE64_SECRET_VAR} to the output of `approov secret -get base64`) for tokens signed with the \
+         account secret, and/or {JWKS_VAR} (a JWKS document), {JWKS_FILE_VAR} (the path of one) or \
+         {JWKS_URL_VAR} (where to fetch one) for tokens signed with a keyset key (`approov keyset`), \
+         in the environment or in a .env file"
+    )]
+    NoKeySource,
+    /// No secret variable is set, in the environment or in `.env` (where only a secret
+    /// will do: minting).
     #[error(
         "no Approov secret: set {BASE64URL_SECRET_VAR} to the output of `approov secret -get base64url`, \
          or {BASE64_SECRET_VAR} to the output of `approov secret -get base64`, \
@@ -275,6 +308,87 @@ pub enum ConfigError {
         /// The value found.
         value: String,
     },
+    /// A key variable is set but empty.
+    #[error("{var} is empty: set it to {what}, or unset it")]
+    EmptyVar {
+        /// The variable's name.
+        var: &'static str,
+        /// What it should hold.
+        what: &'static str,
+    },
+    /// A JWKS cannot be used.
+    #[error("{origin} does not hold a usable JWKS: {source}")]
+    InvalidJwks {
+        /// Where it came from: a variable's name, a file, a URL.
+        origin: String,
+        /// What is wrong with it.
+        source: KeyError,
+    },
+    /// The keys given to the verifier cannot be used.
+    #[error("{origin}: {source}")]
+    InvalidKeys {
+        /// Where they came from.
+        origin: String,
+        /// What is wrong with them.
+        source: KeyError,
+    },
+    /// The JWKS file cannot be read.
+    #[error("{JWKS_FILE_VAR} names {}, which cannot be read: {reason}", path.display())]
+    JwksFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What went wrong reading it.
+        reason: String,
+    },
+    /// Two key sources have a key with the same id.
+    #[error("the key id {kid} is in both {first} and {second}: a `kid` names one key, remove it from one of them")]
+    KeyClash {
+        /// The key id, quoted.
+        kid: String,
+        /// The source that has it first.
+        first: String,
+        /// The other source.
+        second: String,
+    },
+    /// The JWKS URL is not one the verifier fetches.
+    #[error("{origin} is {value:?}: {reason}")]
+    InvalidJwksUrl {
+        /// Where it came from: `APPROOV_JWKS_URL`, or the call that was given it.
+        origin: String,
+        /// The value.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// `APPROOV_JWKS_URL` is set in a build without the `jwks-url` feature.
+    #[error(
+        "{JWKS_URL_VAR} is set, but approov-core is built without its `jwks-url` feature: turn the \
+         feature on (the examples have it on by default), or give the keys in {JWKS_VAR} or {JWKS_FILE_VAR}"
+    )]
+    JwksUrlNeedsFeature,
+    /// The JWKS URL could not be fetched at start-up (or on a reload): the verifier
+    /// does not start without its keys.
+    #[error("the JWKS at {url} ({origin}) cannot be fetched: {reason}")]
+    JwksFetch {
+        /// Where the URL came from.
+        origin: String,
+        /// The URL.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The background refresher of the JWKS URL could not be started.
+    #[error("the JWKS refresher thread cannot start: {reason}")]
+    JwksRefresher {
+        /// What the system said.
+        reason: String,
+    },
+    /// `APPROOV_JWKS_REFRESH_SECS` is not a whole number of seconds of at least 1.
+    #[error("{JWKS_REFRESH_VAR} is {value:?}: set it to a whole number of seconds, at least 1 (default {DEFAULT_JWKS_REFRESH_SECS})")]
+    InvalidRefreshInterval {
+        /// The value found.
+        value: String,
+    },
     /// `APPROOV_MODE` is neither `enforce` nor `monitor`.
     #[error("{MODE_VAR} is {value:?}: set it to `enforce` (the default) or `monitor`")]
     InvalidMode {
@@ -354,19 +468,61 @@ impl Secret {
             })
     }
 
-    /// The secret from `APPROOV_BASE64_SECRET` and/or `APPROOV_BASE64URL_SECRET`.
+    /// The first secret from `APPROOV_BASE64_SECRET` and/or `APPROOV_BASE64URL_SECRET`.
+    #[cfg(feature = "mint")]
     pub(crate) fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let mut found = None::<Secret>;
+        Secret::all_from_env(env)?
+            .into_iter()
+            .next()
+            .ok_or(ConfigError::NoSecret)
+    }
+
+    /// Every secret from `APPROOV_BASE64_SECRET` and/or `APPROOV_BASE64URL_SECRET`
+    /// (none when neither is set). Each holds one secret, or several separated by
+    /// commas during a rotation; when both are set they must hold the same secrets.
+    pub(crate) fn all_from_env(env: &Env) -> Result<Vec<Self>, ConfigError> {
+        let mut found = None::<Vec<Secret>>;
         for encoding in [SecretEncoding::Base64, SecretEncoding::Base64Url] {
             let var = encoding.var();
             let Some(value) = env.get(var)? else { continue };
-            let secret = Secret::decode(&value, encoding, var)?;
+            let secrets = Secret::decode_list(&value, encoding, var)?;
+            fn sorted(secrets: &[Secret]) -> Vec<&[u8]> {
+                let mut bytes: Vec<&[u8]> = secrets.iter().map(|s| s.0.as_slice()).collect();
+                bytes.sort_unstable();
+                bytes.dedup();
+                bytes
+            }
             match &found {
-                Some(first) if *first != secret => return Err(ConfigError::SecretsDiffer),
-                _ => found = Some(secret),
+                Some(first) if sorted(first) != sorted(&secrets) => {
+                    return Err(ConfigError::SecretsDiffer)
+                }
+                _ => found = Some(secrets),
             }
         }
-        found.ok_or(ConfigError::NoSecret)
+        Ok(found.unwrap_or_default())
+    }
+
+    /// One secret, or several separated by commas (no base64 alphabet has a comma).
+    fn decode_list(
+        value: &str,
+        encoding: SecretEncoding,
+        var: &str,
+    ) -> Result<Vec<Self>, ConfigError> {
+        if !value.contains(',') {
+            return Secret::decode(value, encoding, var).map(|secret| vec![secret]);
+        }
+        let count = value.split(',').count();
+        value
+            .split(',')
+            .enumerate()
+            .map(|(i, item)| {
+                Secret::decode(
+                    item,
+                    encoding,
+                    &format!("{var} (secret {} of {count})", i + 1),
+                )
+            })
+            .collect()
     }
 
     /// The secret from `var`, written in `encoding`.
@@ -390,6 +546,120 @@ impl Secret {
                  sets for HS256): use the secret `approov secret -get base64url` prints"
             );
         }
+    }
+}
+
+/// The keys the environment configures: the secrets and the JWKS in the variables
+/// and the file, and the JWKS URL (not fetched yet).
+pub(crate) struct EnvKeys {
+    pub(crate) local: KeySet,
+    /// `APPROOV_JWKS_URL`, trimmed, and how often to fetch it.
+    pub(crate) url: Option<(String, Duration)>,
+    /// Which source each key id came from, to name both sides of a clash.
+    origins: Vec<(String, String)>,
+}
+
+impl EnvKeys {
+    /// Reads every key variable. With none set, [`ConfigError::NoKeySource`].
+    pub(crate) fn read(env: &Env) -> Result<EnvKeys, ConfigError> {
+        let mut keys = EnvKeys {
+            local: KeySet::new(),
+            url: None,
+            origins: Vec::new(),
+        };
+        for secret in Secret::all_from_env(env)? {
+            keys.local =
+                keys.local
+                    .with_secret(&secret)
+                    .map_err(|source| ConfigError::InvalidKeys {
+                        origin: "the secret".into(),
+                        source,
+                    })?;
+        }
+        if let Some(json) = env.get(JWKS_VAR)? {
+            if json.trim().is_empty() {
+                return Err(ConfigError::EmptyVar {
+                    var: JWKS_VAR,
+                    what: "a JWKS document (`{\"keys\":[...]}`)",
+                });
+            }
+            let set = KeySet::from_jwks_json(&json).map_err(|source| ConfigError::InvalidJwks {
+                origin: JWKS_VAR.into(),
+                source,
+            })?;
+            keys.add(set, JWKS_VAR)?;
+        }
+        if let Some(path) = env.get(JWKS_FILE_VAR)? {
+            let path = path.trim();
+            if path.is_empty() {
+                return Err(ConfigError::EmptyVar {
+                    var: JWKS_FILE_VAR,
+                    what: "the path of a JWKS file",
+                });
+            }
+            let json = std::fs::read_to_string(path).map_err(|e| ConfigError::JwksFile {
+                path: path.into(),
+                reason: e.to_string(),
+            })?;
+            let origin = format!("{JWKS_FILE_VAR} ({path})");
+            let set = KeySet::from_jwks_json(&json).map_err(|source| ConfigError::InvalidJwks {
+                origin: origin.clone(),
+                source,
+            })?;
+            keys.add(set, &origin)?;
+        }
+        let refresh = match env.get(JWKS_REFRESH_VAR)? {
+            None => DEFAULT_JWKS_REFRESH_SECS,
+            Some(value) => match value.trim().parse::<u64>() {
+                Ok(secs) if secs > 0 => secs,
+                _ => return Err(ConfigError::InvalidRefreshInterval { value }),
+            },
+        };
+        if let Some(url) = env.get(JWKS_URL_VAR)? {
+            let url = url.trim();
+            if url.is_empty() {
+                return Err(ConfigError::EmptyVar {
+                    var: JWKS_URL_VAR,
+                    what: "the https URL of a JWKS",
+                });
+            }
+            if !cfg!(feature = "jwks-url") {
+                return Err(ConfigError::JwksUrlNeedsFeature);
+            }
+            keys.url = Some((url.to_owned(), Duration::from_secs(refresh)));
+        }
+        if keys.local.is_empty() && keys.url.is_none() {
+            return Err(ConfigError::NoKeySource);
+        }
+        Ok(keys)
+    }
+
+    /// Adds `set`, from `origin`, refusing a key id another source has.
+    pub(crate) fn add(&mut self, set: KeySet, origin: &str) -> Result<(), ConfigError> {
+        self.check_clash(&set, origin)?;
+        self.origins
+            .extend(set.kids().map(|kid| (kid.to_owned(), origin.to_owned())));
+        self.local = std::mem::take(&mut self.local)
+            .with_keys(set)
+            .map_err(|source| ConfigError::InvalidKeys {
+                origin: origin.into(),
+                source,
+            })?;
+        Ok(())
+    }
+
+    /// Refuses a key id of `set` (from `origin`) that the keys read so far have.
+    pub(crate) fn check_clash(&self, set: &KeySet, origin: &str) -> Result<(), ConfigError> {
+        for kid in set.kids() {
+            if let Some((_, first)) = self.origins.iter().find(|(known, _)| known == kid) {
+                return Err(ConfigError::KeyClash {
+                    kid: shown(kid),
+                    first: first.clone(),
+                    second: origin.to_owned(),
+                });
+            }
+        }
+        Ok(())
     }
 }
 

@@ -7,22 +7,28 @@ mod binding;
 mod claims;
 mod config;
 mod header;
+mod jwks;
 mod keys;
 mod log;
 mod message_signing;
 #[cfg(feature = "mint")]
 mod mint;
 mod rejection;
+#[cfg(feature = "jwks-url")]
+mod remote;
+mod store;
 mod verification;
 mod verifier;
 
 pub use binding::{binding_claim, AuthorizationBinding, Binding, BindingHeader, BindingHeaders};
 pub use claims::ApproovClaims;
 pub use config::{
-    ConfigError, Mode, SecretEncoding, BASE64URL_SECRET_VAR, BASE64_SECRET_VAR, LOG_LINES_VAR,
-    MESSAGE_SIGNATURE_CLOCK_SKEW_VAR, MESSAGE_SIGNATURE_MAX_AGE_VAR,
+    ConfigError, Mode, SecretEncoding, BASE64URL_SECRET_VAR, BASE64_SECRET_VAR,
+    DEFAULT_JWKS_REFRESH_SECS, JWKS_FILE_VAR, JWKS_REFRESH_VAR, JWKS_URL_VAR, JWKS_VAR,
+    LOG_LINES_VAR, MESSAGE_SIGNATURE_CLOCK_SKEW_VAR, MESSAGE_SIGNATURE_MAX_AGE_VAR,
     MESSAGE_SIGNATURE_MAX_BODY_VAR, MESSAGE_SIGNATURE_SCHEME_VAR, MIN_SECRET_LEN, MODE_VAR,
 };
+pub use keys::{Algorithm, KeyError, KeyInfo, KeySet};
 pub use log::DEFAULT_LOG_LINES_PER_SECOND;
 #[cfg(feature = "mint")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mint")))]
@@ -36,7 +42,10 @@ pub use message_signing::{
 };
 #[cfg(feature = "mint")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mint")))]
-pub use mint::{MintError, TokenMinter};
+pub use mint::{MintError, SigningKey, TokenMinter};
 pub use rejection::TokenRejection;
+#[cfg(feature = "jwks-url")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jwks-url")))]
+pub use remote::{JwksUrl, DEFAULT_JWKS_COOL_DOWN, DEFAULT_JWKS_REFRESH, DEFAULT_JWKS_TIMEOUT};
 pub use verification::Verification;
 pub use verifier::{ApproovVerifier, DEFAULT_TOKEN_HEADER, MAX_TOKEN_LEN};

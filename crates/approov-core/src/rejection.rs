@@ -66,10 +66,21 @@ pub enum TokenRejection {
     /// JOSE header.
     #[error("the Approov token is malformed: {0}")]
     Malformed(&'static str),
-    /// The JWT header names an algorithm this verifier does not accept for it
-    /// (`none`, HS384, an asymmetric algorithm without a configured key...).
+    /// The JWT header names an algorithm this verifier does not accept for it:
+    /// `none`, HS384, anything but HS256, RS256, PS256, ES256 and EdDSA; HS256 when no
+    /// secret is configured; a public-key algorithm without a `kid`.
     #[error("the Approov token is signed with an algorithm that is not accepted")]
     UnsupportedAlgorithm,
+    /// The token is signed with a public-key algorithm and its `kid` names no key of
+    /// the verifier's [`KeySet`](crate::KeySet). (The `kid` itself is not repeated:
+    /// it comes from the request.) With a JWKS URL, this may start an early refresh.
+    #[error("the Approov token's `kid` names no configured key")]
+    UnknownKeyId,
+    /// The token's `kid` names a configured key whose algorithm is not the token's
+    /// `alg`: for example an HS256 token naming a public key, the algorithm-confusion
+    /// attack.
+    #[error("the Approov token's `alg` is not the algorithm of the key its `kid` names")]
+    KeyAlgorithmMismatch,
     /// The signature does not match the key.
     #[error("the Approov token signature does not match")]
     BadSignature,
@@ -119,12 +130,13 @@ impl TokenRejection {
     /// | code | rejections |
     /// |---|---|
     /// | `missing_approov_token` | no token header, or an empty one |
-    /// | `token_verification_failed` | malformed, badly signed, wrong algorithm, bad claims, not yet valid |
+    /// | `token_verification_failed` | malformed, badly signed, wrong algorithm (for its key), bad claims, not yet valid |
     /// | `token_missing_expiration` | no `exp` claim |
     /// | `token_expired` | `exp` has passed |
     /// | `missing_binding_header` | a bound header is missing or empty |
     /// | `binding_mismatch` | `pay` missing, or not the hash of the bound headers |
     /// | `message_signature_...` | see [`MessageSignatureError::code`] |
+    /// | `unknown_key_id` | a public-key token whose `kid` names no configured key (not a vendor code: a spike of it after a key rotation says the keys are stale) |
     ///
     /// ```
     /// use approov_core::TokenRejection;
@@ -143,6 +155,7 @@ impl TokenRejection {
             | TokenRejection::TooLong
             | TokenRejection::Malformed(_)
             | TokenRejection::UnsupportedAlgorithm
+            | TokenRejection::KeyAlgorithmMismatch
             | TokenRejection::BadSignature
             | TokenRejection::InvalidClaims(_)
             | TokenRejection::NotYetValid => "token_verification_failed",
@@ -153,6 +166,7 @@ impl TokenRejection {
             | TokenRejection::BindingClaimMissing
             | TokenRejection::BindingMismatch => "binding_mismatch",
             TokenRejection::MessageSignature(error) => error.code(),
+            TokenRejection::UnknownKeyId => "unknown_key_id",
         }
     }
 
@@ -173,5 +187,6 @@ impl TokenRejection {
         "message_signature_body_too_large",
         "message_signature_body_not_provided",
         "message_signature_invalid",
+        "unknown_key_id",
     ];
 }

@@ -1,11 +1,13 @@
 //! jsonwebtoken 11 panics at run time when a build has both or neither of its crypto
 //! backends and code asks for its process-wide provider. approov-core never asks: it
 //! names the `rust_crypto` backend. This binary proves it by installing a process-wide
-//! provider that panics when used, then verifying and minting. Whatever features a
+//! provider that panics when used, then verifying and minting, with the secret and with
+//! every kind of public key (RS256, PS256, ES256, EdDSA). Whatever features a
 //! user's dependency graph turns on, the panic is out of reach. (Alone in its test
 //! binary, since the provider is process-wide.)
 
 use approov_core::{ApproovVerifier, TokenMinter};
+use approov_testkit::TestSecret;
 use jsonwebtoken::crypto::{CryptoProvider, KeyUtils};
 
 static TRAP: CryptoProvider = CryptoProvider {
@@ -37,4 +39,12 @@ fn verifying_and_minting_never_use_the_process_wide_provider() {
         "minted and verified without the trap"
     );
     assert!(verifier.verify(&format!("{token}x")).is_err());
+
+    let secret = TestSecret::new();
+    let verifier = secret.verifier();
+    for key in secret.keys().configured() {
+        let token = key.token(60, None);
+        assert!(verifier.verify(&token).is_ok(), "{key:?}");
+        assert!(verifier.verify(&format!("{token}x")).is_err(), "{key:?}");
+    }
 }

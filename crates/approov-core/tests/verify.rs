@@ -396,7 +396,7 @@ fn from_env_reads_either_encoding_and_refuses_what_is_wrong() {
 
     let other = TestSecret::new();
     let refusals = [
-        (set(None, None, None), "no Approov secret: set APPROOV_BASE64URL_SECRET"),
+        (set(None, None, None), "no Approov secret or keys: set APPROOV_BASE64URL_SECRET"),
         (set(Some(""), None, None), "APPROOV_BASE64_SECRET is empty"),
         (set(None, Some(" "), None), "APPROOV_BASE64URL_SECRET is empty"),
         (set(Some("not base64!"), None, None), "APPROOV_BASE64_SECRET is not valid standard base64"),

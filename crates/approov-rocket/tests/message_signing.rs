@@ -69,7 +69,7 @@ fn token_only(_token: ApproovToken, body: String) -> String {
     body
 }
 
-fn capture() -> (LogCapture, tracing::subscriber::DefaultGuard) {
+fn capture() -> (LogCapture, approov_testkit::CaptureGuard) {
     LogCapture::install()
 }
 

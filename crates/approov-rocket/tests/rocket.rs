@@ -209,7 +209,7 @@ mod wrapped {
 /// Captures what the check logs on this thread. Every test installs it first: a
 /// tracing callsite first hit while no subscriber that wants it is alive is cached as
 /// uninteresting, which would hide the log lines of a test running beside it.
-fn capture() -> (LogCapture, tracing::subscriber::DefaultGuard) {
+fn capture() -> (LogCapture, approov_testkit::CaptureGuard) {
     LogCapture::install()
 }
 

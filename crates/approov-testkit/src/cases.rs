@@ -157,8 +157,11 @@ fn token_header(header: fn(std::borrow::Cow<'static, str>) -> TokenRejection) ->
     header("approov-token".into())
 }
 
-/// Every case, with tokens minted or forged for `secret`: [`token_cases`] and
-/// [`message_signing_cases`].
+/// Every case, with tokens minted or forged for `secret` and its public keys
+/// ([`TestSecret::keys`]): [`token_cases`] and [`message_signing_cases`]. A server
+/// must be configured with both the secret and the keys ([`TestSecret::verifier`], or
+/// `APPROOV_BASE64_SECRET` and `APPROOV_JWKS` set to [`TestSecret::base64`] and
+/// [`TestSecret::jwks_json`]).
 pub fn cases(secret: &TestSecret) -> Vec<Case> {
     let mut cases = token_cases(secret);
     cases.extend(message_signing_cases(secret));
@@ -171,8 +174,201 @@ pub fn message_signing_cases(secret: &TestSecret) -> Vec<Case> {
     crate::signed::message_signing_cases(secret)
 }
 
-/// Every case but message signing's, with tokens minted or forged for `secret`.
+/// Every case but message signing's: tokens signed with the secret or the public
+/// keys, and forgeries.
 pub fn token_cases(secret: &TestSecret) -> Vec<Case> {
+    let mut all = secret_cases(secret);
+    all.extend(key_cases(secret));
+    all
+}
+
+/// The cases of tokens signed with the public keys' private halves, and of forgeries
+/// that try to pass one key off as another.
+fn key_cases(secret: &TestSecret) -> Vec<Case> {
+    let keys = secret.keys();
+    let exp = now() + 300;
+    let claims = json!({"exp": exp, "did": "device", "ip": "1.2.3.4"});
+    let tok = |value: &str| vec![("Approov-Token", value.as_bytes().to_vec())];
+    let header = |alg: &str, kid: Option<&str>| match kid {
+        Some(kid) => json!({"alg": alg, "typ": "JWT", "kid": kid}),
+        None => json!({"alg": alg, "typ": "JWT"}),
+    };
+    // The algorithm-confusion attack: HS256 with a public key's bytes as the secret.
+    let confused = |public_key: &[u8], kid: Option<&str>| {
+        forge(Alg::Hs256, public_key, &header("HS256", kid), &claims)
+    };
+    let case = Case::get;
+    use Expect::*;
+    use Route::*;
+
+    vec![
+        case(
+            "ES256 token, its key in the set",
+            TokenCheck,
+            tok(&keys.es256.token(300, None)),
+            Hello,
+        ),
+        case(
+            "RS256 token, its key in the set",
+            TokenCheck,
+            tok(&keys.rs256.token(300, None)),
+            Hello,
+        ),
+        case(
+            "PS256 token, its key in the set",
+            TokenCheck,
+            tok(&keys.ps256.token(300, None)),
+            Hello,
+        ),
+        case(
+            "EdDSA token, its key in the set",
+            TokenCheck,
+            tok(&keys.eddsa.token(300, None)),
+            Hello,
+        ),
+        case(
+            "bound ES256 token, matching Authorization",
+            TokenBinding,
+            vec![
+                (
+                    "Approov-Token",
+                    keys.es256.token(300, Some(AUTHORIZATION)).into_bytes(),
+                ),
+                ("Authorization", AUTHORIZATION.as_bytes().to_vec()),
+            ],
+            Hello,
+        ),
+        case(
+            "bound EdDSA token, another Authorization",
+            TokenBinding,
+            vec![
+                (
+                    "Approov-Token",
+                    keys.eddsa.token(300, Some(AUTHORIZATION)).into_bytes(),
+                ),
+                ("Authorization", b"Bearer someone-else".to_vec()),
+            ],
+            Rejected(TokenRejection::BindingMismatch),
+        ),
+        case(
+            "expired EdDSA token",
+            TokenCheck,
+            tok(&keys.eddsa.token(-1, None)),
+            Rejected(TokenRejection::Expired),
+        ),
+        case(
+            "ES256 token signed by another key with the same kid",
+            TokenCheck,
+            tok(&keys.other_es256.token(300, None)),
+            Rejected(TokenRejection::BadSignature),
+        ),
+        case(
+            "RS256 token signed by another key with the same kid",
+            TokenCheck,
+            tok(&keys.other_rs256.token(300, None)),
+            Rejected(TokenRejection::BadSignature),
+        ),
+        case(
+            "EdDSA token signed by another key with the same kid",
+            TokenCheck,
+            tok(&keys.other_eddsa.token(300, None)),
+            Rejected(TokenRejection::BadSignature),
+        ),
+        case(
+            "alg confusion: HS256 keyed with the ES256 public key PEM, kid naming it",
+            TokenCheck,
+            tok(&confused(
+                keys.es256.signing_key().public_key_pem().as_bytes(),
+                Some(keys.es256.kid()),
+            )),
+            Rejected(TokenRejection::KeyAlgorithmMismatch),
+        ),
+        case(
+            "alg confusion: HS256 keyed with the RS256 public key DER, kid naming it",
+            TokenCheck,
+            tok(&confused(
+                keys.rs256.signing_key().public_key_der(),
+                Some(keys.rs256.kid()),
+            )),
+            Rejected(TokenRejection::KeyAlgorithmMismatch),
+        ),
+        case(
+            "alg confusion: HS256 keyed with the RS256 public key PEM, no kid",
+            TokenCheck,
+            tok(&confused(
+                keys.rs256.signing_key().public_key_pem().as_bytes(),
+                None,
+            )),
+            Rejected(TokenRejection::BadSignature),
+        ),
+        case(
+            "alg confusion: HS256 keyed with the EdDSA public key DER, no kid",
+            TokenCheck,
+            tok(&confused(keys.eddsa.signing_key().public_key_der(), None)),
+            Rejected(TokenRejection::BadSignature),
+        ),
+        case(
+            "HS256 token signed with the secret, kid naming a public key",
+            TokenCheck,
+            tok(&forge(
+                Alg::Hs256,
+                secret.bytes(),
+                &header("HS256", Some(keys.eddsa.kid())),
+                &claims,
+            )),
+            Rejected(TokenRejection::KeyAlgorithmMismatch),
+        ),
+        case(
+            "ES256 token with a kid no key has",
+            TokenCheck,
+            tok(&keys
+                .es256
+                .forge(&header("ES256", Some("test-no-such-key")), &claims)),
+            Rejected(TokenRejection::UnknownKeyId),
+        ),
+        case(
+            "ES256 token naming the RS256 key",
+            TokenCheck,
+            tok(&keys
+                .es256
+                .forge(&header("ES256", Some(keys.rs256.kid())), &claims)),
+            Rejected(TokenRejection::KeyAlgorithmMismatch),
+        ),
+        case(
+            "PS256 header naming the RS256 key",
+            TokenCheck,
+            tok(&keys
+                .ps256
+                .forge(&header("PS256", Some(keys.rs256.kid())), &claims)),
+            Rejected(TokenRejection::KeyAlgorithmMismatch),
+        ),
+        case(
+            "EdDSA token naming the ES256 key",
+            TokenCheck,
+            tok(&keys
+                .eddsa
+                .forge(&header("EdDSA", Some(keys.es256.kid())), &claims)),
+            Rejected(TokenRejection::KeyAlgorithmMismatch),
+        ),
+        case(
+            "RS256 token without a kid",
+            TokenCheck,
+            tok(&keys.rs256.forge(&header("RS256", None), &claims)),
+            Rejected(TokenRejection::UnsupportedAlgorithm),
+        ),
+        case(
+            "ES384 header naming the ES256 key",
+            TokenCheck,
+            tok(&keys
+                .es256
+                .forge(&header("ES384", Some(keys.es256.kid())), &claims)),
+            Rejected(TokenRejection::UnsupportedAlgorithm),
+        ),
+    ]
+}
+
+/// The cases of the HS256 secret, and of everything that is not about keys.
+fn secret_cases(secret: &TestSecret) -> Vec<Case> {
     let valid = secret.token(300, None);
     let bound = secret.token(300, Some(AUTHORIZATION));
     let double_bound = secret.token_bound_to(300, &[AUTHORIZATION, SESSION_ID]);

@@ -1,6 +1,6 @@
 //! Secrets and tokens for tests, valid and hostile.
 
-use approov_core::{ApproovVerifier, TokenMinter};
+use approov_core::{ApproovVerifier, KeySet, TokenMinter};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
@@ -8,7 +8,11 @@ use rand::RngCore;
 use serde_json::Value;
 use sha2::{Sha256, Sha384, Sha512};
 
-/// A random secret made for one test run, with the verifier and minter it configures.
+use crate::TestKeys;
+
+/// A random secret made for one test run, with the verifier and minter it configures,
+/// and the public keys of [`TestKeys::shared`] beside it: the key set every adapter
+/// and example is tested with.
 #[derive(Debug, Clone)]
 pub struct TestSecret {
     bytes: Vec<u8>,
@@ -52,13 +56,32 @@ impl TestSecret {
         &self.bytes
     }
 
-    /// A verifier with this secret and the default settings, but for logging: it logs
-    /// every failure (no rate limit), so tests can check the reason of each.
+    /// The key pairs of this process (generated on first use).
+    pub fn keys(&self) -> &'static TestKeys {
+        TestKeys::shared()
+    }
+
+    /// The JWKS of the public keys [`verifier`](Self::verifier) has, as
+    /// `APPROOV_JWKS` holds it: a server started with this and the secret answers
+    /// every case of the table.
+    pub fn jwks_json(&self) -> String {
+        self.keys().jwks_json()
+    }
+
+    /// The key set [`verifier`](Self::verifier) has: this secret (no `kid`) and the
+    /// public keys of [`jwks_json`](Self::jwks_json).
+    pub fn key_set(&self) -> KeySet {
+        KeySet::new()
+            .with_hs256_secret(&self.bytes)
+            .and_then(|keys| keys.with_keys(self.keys().key_set().clone()))
+            .unwrap_or_else(|e| panic!("the test key set: {e}"))
+    }
+
+    /// A verifier with this secret and the test public keys ([`key_set`](Self::key_set))
+    /// and the default settings, but for logging: it logs every failure (no rate
+    /// limit), so tests can check the reason of each.
     pub fn verifier(&self) -> ApproovVerifier {
-        match ApproovVerifier::from_base64_secret(&self.base64) {
-            Ok(verifier) => verifier.with_log_limit(None),
-            Err(e) => unreachable!("a freshly encoded secret is valid base64: {e}"),
-        }
+        ApproovVerifier::from_keys(self.key_set()).with_log_limit(None)
     }
 
     /// A real-shaped valid token: expires in `expires_in` seconds, bound to

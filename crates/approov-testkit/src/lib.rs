@@ -1,4 +1,5 @@
-//! Shared test material for approov-rs: a fresh secret per test run, forged tokens,
+//! Shared test material for approov-rs: a fresh secret per test run and key pairs per
+//! test process (never on disk), forged tokens, a JWKS server on 127.0.0.1,
 //! [`cases`], the one table of requests every adapter and every example server is
 //! held to, and (behind one feature per framework) the few lines that send a request
 //! through that framework's own test client. Test-only: it mints tokens and is never
@@ -16,6 +17,8 @@ pub mod actix;
 pub mod axum;
 mod cases;
 mod forge;
+mod jwks_server;
+mod keys;
 mod logs;
 mod report;
 #[cfg(feature = "rocket")]
@@ -32,6 +35,8 @@ pub use cases::{
     REJECTION_BODY, SESSION_ID,
 };
 pub use forge::{forge, forge_raw, Alg, TestSecret};
-pub use logs::{LogCapture, Logged, Suppressed};
+pub use jwks_server::{JwksRotation, JwksServer, JWKS_REFRESH_FAILED};
+pub use keys::{jwks_json, TestKey, TestKeys};
+pub use logs::{CaptureGuard, LogCapture, Logged, Suppressed};
 pub use report::{Observed, Report};
 pub use signed::SIGNED_HOST;

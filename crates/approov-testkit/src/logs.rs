@@ -1,8 +1,9 @@
 //! What the check logged: captured in-process with a `tracing` layer, or read back
 //! from a server's log lines.
 
+use std::cell::RefCell;
 use std::fmt::Debug;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
@@ -54,6 +55,10 @@ pub struct Suppressed {
 /// Captures every failed check (and rate-limit summary) logged on this thread while
 /// its guard lives.
 ///
+/// One process-wide subscriber hands each event to the capture of the thread that
+/// logged it. (Scoped, per-thread subscribers are not used: `tracing` caches per log
+/// statement whether anyone listens, and with parallel tests that cache can go stale.)
+///
 /// ```
 /// let (logs, _guard) = approov_testkit::LogCapture::install();
 /// tracing::info!(code = "token_expired", reason = "r", "Approov token rejected");
@@ -65,12 +70,39 @@ pub struct LogCapture {
     summaries: Arc<Mutex<Vec<Suppressed>>>,
 }
 
+thread_local! {
+    /// The captures installed on this thread, the last one current.
+    static CURRENT: RefCell<Vec<LogCapture>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Removes its capture from its thread when dropped.
+#[derive(Debug)]
+#[must_use = "the capture stops when the guard is dropped"]
+pub struct CaptureGuard {
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+impl Drop for CaptureGuard {
+    fn drop(&mut self) {
+        CURRENT.with(|current| current.borrow_mut().pop());
+    }
+}
+
 impl LogCapture {
-    /// Installs the capture as this thread's default subscriber.
-    pub fn install() -> (LogCapture, tracing::subscriber::DefaultGuard) {
+    /// Starts capturing what this thread logs.
+    pub fn install() -> (LogCapture, CaptureGuard) {
+        static GLOBAL: OnceLock<()> = OnceLock::new();
+        GLOBAL.get_or_init(|| {
+            let subscriber = tracing_subscriber::registry().with(CaptureLayer);
+            // A test binary with a global subscriber of its own keeps it; captures
+            // then see nothing, and the tests that use them fail loudly.
+            let _ = tracing::subscriber::set_global_default(subscriber);
+        });
         let capture = LogCapture::default();
-        let subscriber = tracing_subscriber::registry().with(CaptureLayer(capture.clone()));
-        let guard = tracing::subscriber::set_default(subscriber);
+        CURRENT.with(|current| current.borrow_mut().push(capture.clone()));
+        let guard = CaptureGuard {
+            _not_send: std::marker::PhantomData,
+        };
         (capture, guard)
     }
 
@@ -91,15 +123,18 @@ impl LogCapture {
     }
 }
 
-struct CaptureLayer(LogCapture);
+struct CaptureLayer;
 
 impl<S: Subscriber> Layer<S> for CaptureLayer {
     fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
+        let Some(capture) = CURRENT.with(|current| current.borrow().last().cloned()) else {
+            return;
+        };
         let mut fields = Fields::default();
         event.record(&mut fields);
         match (fields.code, fields.reason, fields.suppressed) {
             (Some(code), Some(reason), _) => {
-                if let Ok(mut events) = self.0.events.lock() {
+                if let Ok(mut events) = capture.events.lock() {
                     events.push(Logged {
                         level: *event.metadata().level(),
                         code,
@@ -108,7 +143,7 @@ impl<S: Subscriber> Layer<S> for CaptureLayer {
                 }
             }
             (Some(code), None, Some(suppressed)) => {
-                if let Ok(mut summaries) = self.0.summaries.lock() {
+                if let Ok(mut summaries) = capture.summaries.lock() {
                     summaries.push(Suppressed { code, suppressed });
                 }
             }

@@ -105,14 +105,7 @@ impl SecretOptions {
             Source::ServerVariables => ApproovVerifier::from_env(),
             Source::Variable(var, encoding) => ApproovVerifier::from_env_var(var, encoding.into()),
             Source::Value(value, encoding) => {
-                // The verifier's constructors name themselves in their errors; the
-                // minter's takes the origin, so it vets the value first.
-                TokenMinter::from_secret(value, encoding.into(), SECRET_OPTION).and_then(|_| {
-                    match encoding {
-                        Encoding::Base64 => ApproovVerifier::from_base64_secret(value),
-                        Encoding::Base64Url => ApproovVerifier::from_base64url_secret(value),
-                    }
-                })
+                ApproovVerifier::from_secret(value, encoding.into(), SECRET_OPTION)
             }
         }
         .map_err(|e| explain(&source, &e))
@@ -122,10 +115,12 @@ impl SecretOptions {
 /// The core's message, which names the variable or option, plus what this tool adds.
 fn explain(source: &Source<'_>, error: &ConfigError) -> Failure {
     match (source, error) {
-        (Source::ServerVariables, ConfigError::NoSecret) => Failure::new(format!(
-            "{error}; or name another variable with --secret-env VAR \
+        (Source::ServerVariables, ConfigError::NoSecret | ConfigError::NoKeySource) => {
+            Failure::new(format!(
+                "{error}; or name another variable with --secret-env VAR \
              (`approov-token secret > .env` makes a new secret)"
-        )),
+            ))
+        }
         (
             Source::Variable(_, encoding) | Source::Value(_, encoding),
             ConfigError::WrongEncoding { .. },

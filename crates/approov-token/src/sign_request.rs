@@ -122,7 +122,7 @@ pub(crate) struct SignRequestArgs {
     /// Print only the header lines (`Name: value`), not a curl command
     #[arg(long)]
     headers_only: bool,
-    /// The URL: http or https; scheme, host[:port], path and query are what is signed
+    /// The URL: http or https; scheme, `host[:port]`, path and query are what is signed
     #[arg(value_name = "URL")]
     url: String,
     // Last: its help heading applies to every argument after it.

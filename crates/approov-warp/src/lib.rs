@@ -8,10 +8,13 @@ mod message_signing;
 mod rejection;
 mod token;
 
+#[cfg(feature = "jwks-url")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jwks-url")))]
+pub use approov_core::JwksUrl;
 pub use approov_core::{
-    self, ApproovClaims, ApproovVerifier, AuthorizationBinding, Binding, BindingHeader,
-    BindingHeaders, ConfigError, MessageSignatureError, MessageSigning, Mode, SecretEncoding,
-    TokenRejection, Verification,
+    self, Algorithm, ApproovClaims, ApproovVerifier, AuthorizationBinding, Binding, BindingHeader,
+    BindingHeaders, ConfigError, KeyError, KeyInfo, KeySet, MessageSignatureError, MessageSigning,
+    Mode, SecretEncoding, TokenRejection, Verification,
 };
 pub use filter::{bound_token, optional_token, token};
 pub use message_signing::message_signed_token;

@@ -54,6 +54,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         ApproovVerifier::from_env()?
     };
+    options.reload_keys_on_sighup(&verifier); // SIGHUP: re-read the keys, swap them in at once
     let server = HttpServer::new(move || App::new().configure(routes(verifier.clone())))
         // On SIGTERM or Ctrl-C: stop accepting, and give the requests in flight 10 s.
         .shutdown_signal(example_support::shutdown_signal())

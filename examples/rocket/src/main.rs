@@ -62,7 +62,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         ApproovVerifier::from_env()?
     };
-    // HOST and PORT win over ROCKET_ADDRESS and ROCKET_PORT.
+    options.reload_keys_on_sighup(&verifier); // SIGHUP: re-read the keys, swap them in at once
+                                              // HOST and PORT win over ROCKET_ADDRESS and ROCKET_PORT.
     let config = rocket::Config::figment()
         .merge(("address", options.addr.ip()))
         .merge(("port", options.addr.port()));

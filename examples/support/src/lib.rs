@@ -92,6 +92,40 @@ impl Options {
         }
     }
 
+    /// On SIGHUP, reads the keys again as `from_env` does (`.env`, the secret
+    /// variables, `APPROOV_JWKS`, `APPROOV_JWKS_FILE`, `APPROOV_JWKS_URL`) and swaps
+    /// them in at once with [`ApproovVerifier::reload_from_env`]; a bad new
+    /// configuration is logged and the keys in effect stay. Not with `--demo`, whose
+    /// secret comes from no variable. Call it from within the server's runtime.
+    pub fn reload_keys_on_sighup(&self, verifier: &ApproovVerifier) {
+        if self.demo {
+            return;
+        }
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let verifier = verifier.clone();
+            tokio::spawn(async move {
+                let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+                    tracing::warn!("cannot listen for SIGHUP: keys reload only on restart");
+                    return;
+                };
+                while hangups.recv().await.is_some() {
+                    let verifier = verifier.clone();
+                    match tokio::task::spawn_blocking(move || verifier.reload_from_env()).await {
+                        Ok(Ok(())) => tracing::info!("SIGHUP: Approov keys reloaded"),
+                        Ok(Err(e)) => {
+                            tracing::error!(
+                                "SIGHUP: Approov keys NOT reloaded, the old ones stay: {e}"
+                            )
+                        }
+                        Err(e) => tracing::error!("SIGHUP: the reload did not finish: {e}"),
+                    }
+                }
+            });
+        }
+    }
+
     /// The error for an address the server cannot listen on, naming it.
     pub fn cannot_listen(&self, error: impl std::fmt::Display) -> StartError {
         StartError(format!("cannot listen on {}: {error}", self.addr))

@@ -54,6 +54,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         ApproovVerifier::from_env()?
     };
+    options.reload_keys_on_sighup(&verifier); // SIGHUP: re-read the keys, swap them in at once
     let listener = tokio::net::TcpListener::bind(options.addr)
         .await
         .map_err(|e| options.cannot_listen(e))?;
