@@ -90,6 +90,9 @@ start_server() {
 stop_server() {
   kill "$1" 2>/dev/null || true
   wait "$1" 2>/dev/null || true
+  local pid kept=()
+  for pid in "${server_pids[@]}"; do [[ $pid == "$1" ]] || kept+=("$pid"); done
+  server_pids=("${kept[@]}")
 }
 
 # CPU time the process has used, user + system, all its threads, in clock ticks
