@@ -106,6 +106,12 @@ cpu_ticks() {
 }
 clk_tck=$(getconf CLK_TCK)
 
+# Nanoseconds the process's threads have spent runnable but waiting for a CPU (field 2
+# of /proc/PID/task/TID/schedstat, summed): how much a neighbour got in its way.
+run_delay_ns() {
+  cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $2 } END { printf "%.0f\n", s }'
+}
+
 # Resident memory in KiB: rss_kib PID [VmRSS|VmHWM]
 rss_kib() {
   awk -v key="${2:-VmRSS}:" '$1 == key { print $2 }' "/proc/$1/status"

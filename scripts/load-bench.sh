@@ -16,9 +16,10 @@
 #   FAILED and left out of the medians, and the script exits 1.
 # - Per run: requests/s, p99 latency, and the server's CPU time (utime + stime from
 #   /proc/PID/stat) per request. "busy" is that CPU time over the run's wall time: near
-#   100% the server was the limit; well under it, wrk (or a neighbour on wrk's core) was,
-#   and CPU per request is higher too (fewer answers per wake-up), so such runs are
-#   counted in the "<90%" column.
+#   100% the server was the limit; well under it, wrk or a neighbour was, and CPU per
+#   request is higher too (fewer answers per wake-up), so such runs are counted in the
+#   "<90%" column. "waited" is the time the server's threads were ready but had no CPU
+#   (/proc/PID/task/*/schedstat): on a shared machine, how much neighbours got in the way.
 #
 # Usage: scripts/load-bench.sh [--smoke] [--rounds R] [--duration D] [--connections C]
 #                              [--no-build] [--keep FILE]
@@ -73,19 +74,21 @@ for fw in "${frameworks[@]}"; do
 done
 
 results=$bench_tmp/results.tsv
-printf 'round\tframework\tscenario\tok\trequests\tduration_us\tp99_us\tcpu_ticks\tlog_bytes\tstatuses\terrors\n' >"$results"
+printf 'round\tframework\tscenario\tok\trequests\tduration_us\tp99_us\tcpu_ticks\twait_ns\tlog_bytes\tstatuses\terrors\n' >"$results"
 failed=0
 
 # run ROUND FRAMEWORK SCENARIO-SPEC: one wrk run, checked, appended to $results.
 run() {
   local round=$1 fw=$2 name path kind expected
   IFS='|' read -r name path kind expected <<<"$3"
-  local ticks0 bytes0 out ticks1 bytes1
+  local ticks0 wait0 bytes0 out ticks1 wait1 bytes1
   ticks0=$(cpu_ticks "${pid[$fw]}")
+  wait0=$(run_delay_ns "${pid[$fw]}")
   bytes0=$(file_bytes "${log[$fw]}")
   out=$(taskset -c "$load_core" wrk -t1 -c"$connections" -d"${duration}s" -s "$status_lua" \
     -H "Approov-Token: ${token[$fw.$kind]}" "http://127.0.0.1:${port[$fw]}$path")
   ticks1=$(cpu_ticks "${pid[$fw]}")
+  wait1=$(run_delay_ns "${pid[$fw]}")
   bytes1=$(file_bytes "${log[$fw]}")
   : >"${log[$fw]}" # a flood of rejections can log tens of MB per run
 
@@ -106,8 +109,8 @@ run() {
     ok=0 why="socket errors: $errors"
   fi
   ((ok)) || failed=1
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$fw" "$name" "$ok" \
-    "${requests:-0}" "${duration_us:-0}" "${p99:-0}" "$((ticks1 - ticks0))" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$fw" "$name" "$ok" \
+    "${requests:-0}" "${duration_us:-0}" "${p99:-0}" "$((ticks1 - ticks0))" "$((wait1 - wait0))" \
     "$((bytes1 - bytes0))" "${statuses:-none}" "$errors" >>"$results"
   printf 'round %s  %-6s %-14s %9s answers  %-22s %s\n' "$round" "$fw" "$name" "${requests:-0}" \
     "${statuses:-none}" "$( ((ok)) && echo ok || echo "FAILED: $why")"
@@ -141,6 +144,7 @@ def measure(r):
         "p99": int(r["p99_us"]),
         "cpu": int(r["cpu_ticks"]) / clk_tck * 1e6 / requests,
         "busy": busy(r),
+        "waited": int(r["wait_ns"]) / 1e3 / int(r["duration_us"]) * 100,
         "log": int(r["log_bytes"]),
         "log_per_req": int(r["log_bytes"]) / requests,
     }
@@ -175,15 +179,16 @@ def fmt(x, spec):
 
 print()
 print("Medians over rounds (failed runs left out). CPU = the server's user+system time per answer;")
-print("busy = the server's CPU time over the run's wall time (under 100%: wrk, not the server, was the limit);")
+print("busy = the server's CPU time over the run's wall time (under 100%: the server was not the only limit);")
+print("waited = time the server's threads were ready to run but had no CPU, over wall time (neighbours);")
 print("runs = passing/all; <90% = passing runs where the server was under 90% busy.")
-print(f"{'framework':<9} {'scenario':<14} {'req/s':>9} {'p99 µs':>7} {'CPU µs/req':>10} {'busy %':>6} {'log B/run':>10} {'log B/req':>9} {'runs':>5} {'<90%':>4}")
+print(f"{'framework':<9} {'scenario':<14} {'req/s':>9} {'p99 µs':>7} {'CPU µs/req':>10} {'busy %':>6} {'waited %':>8} {'log B/run':>10} {'log B/req':>9} {'runs':>5} {'<90%':>4}")
 for fw in frameworks:
     for s in scenarios:
         key = (fw, s)
         n_ok, n_bad = len(runs.get(key, {})), failures.get(key, 0)
         print(f"{fw:<9} {s:<14} {fmt(median(key, 'rps'), ',.0f'):>9} {fmt(median(key, 'p99'), '.0f'):>7} "
-              f"{fmt(median(key, 'cpu'), '.2f'):>10} {fmt(median(key, 'busy'), '.0f'):>6} "
+              f"{fmt(median(key, 'cpu'), '.2f'):>10} {fmt(median(key, 'busy'), '.0f'):>6} {fmt(median(key, 'waited'), '.0f'):>8} "
               f"{fmt(median(key, 'log'), ',.0f'):>10} {fmt(median(key, 'log_per_req'), '.1f'):>9} "
               f"{n_ok:>3}/{n_ok + n_bad} {unsaturated.get(key, 0):>4}" + ("  FAILED runs" if n_bad else ""))
 print()
