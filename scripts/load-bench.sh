@@ -22,14 +22,15 @@
 #   (/proc/PID/task/*/schedstat): on a shared machine, how much neighbours got in the way.
 #
 # Usage: scripts/load-bench.sh [--smoke] [--rounds R] [--duration D] [--connections C]
-#                              [--no-build] [--keep FILE]
-#   --smoke      1 round of 1 s, statuses only (a check that all of it works)
-#   --keep FILE  also write the raw per-run table (TSV) to FILE
+#                              [--no-build] [--keep FILE] [--report FILE]
+#   --smoke        1 round of 1 s, statuses only (a check that all of it works)
+#   --keep FILE    also write the raw per-run table (TSV) to FILE
+#   --report FILE  print the summary of a table kept earlier, and run nothing
 # BENCH_RUST_LOG=warn sets RUST_LOG for the servers (default: unset, as a user runs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rounds=5 duration=4 connections=32 smoke=0 do_build=1 keep=
+rounds=5 duration=4 connections=32 smoke=0 do_build=1 keep='' report_from=''
 while (($#)); do
   case $1 in
     --smoke) smoke=1 rounds=1 duration=1 ;;
@@ -38,6 +39,7 @@ while (($#)); do
     --connections) connections=$2; shift ;;
     --no-build) do_build=0 ;;
     --keep) keep=$2; shift ;;
+    --report) report_from=$2; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
@@ -49,6 +51,110 @@ source scripts/bench-lib.sh
 need wrk "apt-get install -y wrk"
 need taskset "apt-get install -y util-linux"
 need python3 "apt-get install -y python3"
+
+# report RESULTS.tsv: the medians, the check's cost and the peer comparison.
+report() {
+  python3 - "$1" "$clk_tck" <<'EOF'
+import csv, statistics, sys
+
+path, clk_tck = sys.argv[1], int(sys.argv[2])
+rows = [r for r in csv.DictReader(open(path), delimiter="\t") if r["round"] != "0"]
+scenarios = ["unprotected", "valid", "garbage", "bad-signature"]
+frameworks = list(dict.fromkeys(r["framework"] for r in rows))
+
+def measure(r):
+    requests = int(r["requests"])
+    return {
+        "rps": requests / (int(r["duration_us"]) / 1e6),
+        "p99": int(r["p99_us"]),
+        "cpu": int(r["cpu_ticks"]) / clk_tck * 1e6 / requests,
+        "busy": busy(r),
+        "waited": int(r["wait_ns"]) / 1e3 / int(r["duration_us"]) * 100,
+        "log": int(r["log_bytes"]),
+        "log_per_req": int(r["log_bytes"]) / requests,
+    }
+
+def busy(r):
+    return int(r["cpu_ticks"]) / clk_tck / (int(r["duration_us"]) / 1e6) * 100
+
+runs = {}  # (framework, scenario) -> {round: measures}, passing runs only
+failures = {}
+unsaturated = {}
+for r in rows:
+    key = (r["framework"], r["scenario"])
+    if r["ok"] == "1" and busy(r) < 90:
+        unsaturated[key] = unsaturated.get(key, 0) + 1
+    if r["ok"] == "1":
+        runs.setdefault(key, {})[r["round"]] = measure(r)
+    else:
+        failures[key] = failures.get(key, 0) + 1
+
+def median(key, field):
+    values = [m[field] for m in runs.get(key, {}).values()]
+    return statistics.median(values) if values else None
+
+def best(key, field):
+    """The lowest value over rounds: a neighbour only ever adds CPU time per request."""
+    values = [m[field] for m in runs.get(key, {}).values()]
+    return min(values) if values else None
+
+def paired_ratio(fw, field):
+    """Median over rounds of unprotected / token-check (valid), each round's own pair."""
+    u, v = runs.get((fw, "unprotected"), {}), runs.get((fw, "valid"), {})
+    ratios = [u[r][field] / v[r][field] for r in u if r in v]
+    return statistics.median(ratios) if ratios else None
+
+def fmt(x, spec):
+    return "-" if x is None else format(x, spec)
+
+print()
+print("Medians over rounds (failed runs left out). CPU = the server's user+system time per answer,")
+print("its median and its lowest over the rounds (best);")
+print("busy = the server's CPU time over the run's wall time (under 100%: the server was not the only limit);")
+print("waited = time the server's threads were ready to run but had no CPU, over wall time (neighbours);")
+print("runs = passing/all; <90% = passing runs where the server was under 90% busy.")
+print(f"{'framework':<9} {'scenario':<14} {'req/s':>9} {'p99 µs':>7} {'CPU µs/req':>10} {'best':>6} {'busy %':>6} {'waited %':>8} {'log B/run':>10} {'log B/req':>9} {'runs':>5} {'<90%':>4}")
+for fw in frameworks:
+    for s in scenarios:
+        key = (fw, s)
+        n_ok, n_bad = len(runs.get(key, {})), failures.get(key, 0)
+        print(f"{fw:<9} {s:<14} {fmt(median(key, 'rps'), ',.0f'):>9} {fmt(median(key, 'p99'), '.0f'):>7} "
+              f"{fmt(median(key, 'cpu'), '.2f'):>10} {fmt(best(key, 'cpu'), '.2f'):>6} {fmt(median(key, 'busy'), '.0f'):>6} {fmt(median(key, 'waited'), '.0f'):>8} "
+              f"{fmt(median(key, 'log'), ',.0f'):>10} {fmt(median(key, 'log_per_req'), '.1f'):>9} "
+              f"{n_ok:>3}/{n_ok + n_bad} {unsaturated.get(key, 0):>4}" + ("  FAILED runs" if n_bad else ""))
+print()
+print("The check's cost: ratios of /unprotected to /token-check with a valid token, the median of")
+print("each round's own pair; 1.00 means the check is free. req/s: unprotected over token-check (above")
+print("1 = slower with the check). CPU: CPU µs per request on /unprotected over that on /token-check")
+print("(below 1 = the check costs CPU). Extra = CPU µs/req on /token-check minus /unprotected,")
+print("from the medians and from the best runs.")
+print(f"{'framework':<9} {'req/s ratio':>11} {'CPU ratio':>9} {'extra CPU µs/req':>16} {'extra (best)':>12}")
+
+def extra(fw, stat):
+    v, u = stat((fw, "valid"), "cpu"), stat((fw, "unprotected"), "cpu")
+    return None if v is None or u is None else v - u
+
+for fw in frameworks:
+    print(f"{fw:<9} {fmt(paired_ratio(fw, 'rps'), '.3f'):>11} {fmt(paired_ratio(fw, 'cpu'), '.3f'):>9} "
+          f"{fmt(extra(fw, median), '+.2f'):>16} {fmt(extra(fw, best), '+.2f'):>12}")
+
+if "axum" in frameworks and "peer" in frameworks:
+    a, p = median(("axum", "valid"), "cpu"), median(("peer", "valid"), "cpu")
+    au, pu = median(("axum", "unprotected"), "cpu"), median(("peer", "unprotected"), "cpu")
+    if None not in (a, p, au, pu):
+        ab, pb = best(("axum", "valid"), "cpu"), best(("peer", "valid"), "cpu")
+        print()
+        print("Against the hand-rolled peer (axum + jsonwebtoken, no approov-rs):")
+        print(f"  /token-check CPU µs/req, medians: example-axum {a:.2f}, peer {p:.2f}: example-axum / peer = {a / p:.3f}")
+        print(f"  /token-check CPU µs/req, best:    example-axum {ab:.2f}, peer {pb:.2f}: example-axum / peer = {ab / pb:.3f}")
+        print(f"  the check's extra CPU over its own /unprotected (medians): example-axum {a - au:+.2f} µs, peer {p - pu:+.2f} µs")
+EOF
+}
+
+if [[ -n $report_from ]]; then
+  report "$report_from"
+  exit 0
+fi
 
 frameworks=(axum actix rocket warp peer)
 # name | path | which token | expected status
@@ -128,91 +234,7 @@ for round in $(seq "$rounds"); do
 done
 [[ -n $keep ]] && cp "$results" "$keep"
 
-if ((!smoke)); then
-  python3 - "$results" "$clk_tck" <<'EOF'
-import csv, statistics, sys
-
-path, clk_tck = sys.argv[1], int(sys.argv[2])
-rows = [r for r in csv.DictReader(open(path), delimiter="\t") if r["round"] != "0"]
-scenarios = ["unprotected", "valid", "garbage", "bad-signature"]
-frameworks = list(dict.fromkeys(r["framework"] for r in rows))
-
-def measure(r):
-    requests = int(r["requests"])
-    return {
-        "rps": requests / (int(r["duration_us"]) / 1e6),
-        "p99": int(r["p99_us"]),
-        "cpu": int(r["cpu_ticks"]) / clk_tck * 1e6 / requests,
-        "busy": busy(r),
-        "waited": int(r["wait_ns"]) / 1e3 / int(r["duration_us"]) * 100,
-        "log": int(r["log_bytes"]),
-        "log_per_req": int(r["log_bytes"]) / requests,
-    }
-
-def busy(r):
-    return int(r["cpu_ticks"]) / clk_tck / (int(r["duration_us"]) / 1e6) * 100
-
-runs = {}  # (framework, scenario) -> {round: measures}, passing runs only
-failures = {}
-unsaturated = {}
-for r in rows:
-    key = (r["framework"], r["scenario"])
-    if r["ok"] == "1" and busy(r) < 90:
-        unsaturated[key] = unsaturated.get(key, 0) + 1
-    if r["ok"] == "1":
-        runs.setdefault(key, {})[r["round"]] = measure(r)
-    else:
-        failures[key] = failures.get(key, 0) + 1
-
-def median(key, field):
-    values = [m[field] for m in runs.get(key, {}).values()]
-    return statistics.median(values) if values else None
-
-def paired_ratio(fw, field):
-    """Median over rounds of unprotected / token-check (valid), each round's own pair."""
-    u, v = runs.get((fw, "unprotected"), {}), runs.get((fw, "valid"), {})
-    ratios = [u[r][field] / v[r][field] for r in u if r in v]
-    return statistics.median(ratios) if ratios else None
-
-def fmt(x, spec):
-    return "-" if x is None else format(x, spec)
-
-print()
-print("Medians over rounds (failed runs left out). CPU = the server's user+system time per answer;")
-print("busy = the server's CPU time over the run's wall time (under 100%: the server was not the only limit);")
-print("waited = time the server's threads were ready to run but had no CPU, over wall time (neighbours);")
-print("runs = passing/all; <90% = passing runs where the server was under 90% busy.")
-print(f"{'framework':<9} {'scenario':<14} {'req/s':>9} {'p99 µs':>7} {'CPU µs/req':>10} {'busy %':>6} {'waited %':>8} {'log B/run':>10} {'log B/req':>9} {'runs':>5} {'<90%':>4}")
-for fw in frameworks:
-    for s in scenarios:
-        key = (fw, s)
-        n_ok, n_bad = len(runs.get(key, {})), failures.get(key, 0)
-        print(f"{fw:<9} {s:<14} {fmt(median(key, 'rps'), ',.0f'):>9} {fmt(median(key, 'p99'), '.0f'):>7} "
-              f"{fmt(median(key, 'cpu'), '.2f'):>10} {fmt(median(key, 'busy'), '.0f'):>6} {fmt(median(key, 'waited'), '.0f'):>8} "
-              f"{fmt(median(key, 'log'), ',.0f'):>10} {fmt(median(key, 'log_per_req'), '.1f'):>9} "
-              f"{n_ok:>3}/{n_ok + n_bad} {unsaturated.get(key, 0):>4}" + ("  FAILED runs" if n_bad else ""))
-print()
-print("The check's cost: ratios of /unprotected to /token-check with a valid token, the median of")
-print("each round's own pair; 1.00 means the check is free. req/s: unprotected over token-check (above")
-print("1 = slower with the check). CPU: CPU µs per request on /unprotected over that on /token-check")
-print("(below 1 = the check costs CPU). Extra = CPU µs/req on /token-check minus /unprotected.")
-print(f"{'framework':<9} {'req/s ratio':>11} {'CPU ratio':>9} {'extra CPU µs/req':>16}")
-for fw in frameworks:
-    extra = None
-    if median((fw, "valid"), "cpu") is not None and median((fw, "unprotected"), "cpu") is not None:
-        extra = median((fw, "valid"), "cpu") - median((fw, "unprotected"), "cpu")
-    print(f"{fw:<9} {fmt(paired_ratio(fw, 'rps'), '.3f'):>11} {fmt(paired_ratio(fw, 'cpu'), '.3f'):>9} {fmt(extra, '+.2f'):>16}")
-
-if "axum" in frameworks and "peer" in frameworks:
-    a, p = median(("axum", "valid"), "cpu"), median(("peer", "valid"), "cpu")
-    au, pu = median(("axum", "unprotected"), "cpu"), median(("peer", "unprotected"), "cpu")
-    if None not in (a, p, au, pu):
-        print()
-        print("Against the hand-rolled peer (axum + jsonwebtoken, no approov-rs):")
-        print(f"  /token-check CPU µs/req: example-axum {a:.2f}, peer {p:.2f}: example-axum / peer = {a / p:.3f}")
-        print(f"  the check's extra CPU over its own /unprotected: example-axum {a - au:+.2f} µs, peer {p - pu:+.2f} µs")
-EOF
-fi
+((smoke)) || report "$results"
 
 if ((failed)); then
   echo "FAILED: some runs got answers other than the expected ones (see above)" >&2

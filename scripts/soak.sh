@@ -60,7 +60,7 @@ connections_per_kind=4
 oversized="eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.$(head -c 32768 /dev/zero | tr '\0' 'A' | head -c 32718).c2lnbmF0dXJl"
 
 echo "CPU: $(cpu_model)"
-echo "$seconds s per example; ${#kinds[@]} wrk processes x $connections_per_kind connections on core $load_core, server on core $server_core; memory read after $warmup s and at the end"
+echo "$seconds s per example; ${#kinds[@]} wrk processes x $connections_per_kind connections on core $load_core, server on core $server_core; VmRSS read every second, warm-up reading at $warmup s"
 failed_examples=()
 summary=()
 
