@@ -170,9 +170,9 @@ scenarios=(
 declare -A port pid log token
 for fw in "${frameworks[@]}"; do
   secret=$(new_secret)
-  token[$fw.valid]=$(mint_token "$secret" 3600)
+  token[$fw.valid]=$(mint_token "$secret" 86400)
   token[$fw.garbage]=garbage
-  token[$fw.other-secret]=$(mint_token "$(new_secret)" 3600)
+  token[$fw.other-secret]=$(mint_token "$(new_secret)" 86400)
   port[$fw]=$(free_port)
   log[$fw]=$bench_tmp/$fw.log
   start_server "$fw" "$secret" "${port[$fw]}" "${log[$fw]}"

@@ -67,12 +67,12 @@ summary=()
 for fw in "${frameworks[@]}"; do
   secret=$(new_secret)
   declare -A token=(
-    [valid]=$(mint_token "$secret" 3600)
+    [valid]=$(mint_token "$secret" 86400)
     [expired]=$(mint_token "$secret" -60)
     [garbage]=garbage
-    [other-secret]=$(mint_token "$(new_secret)" 3600)
+    [other-secret]=$(mint_token "$(new_secret)" 86400)
     [oversized]=$oversized
-    [bound]=$(mint_token "$secret" 3600 "$authorization")
+    [bound]=$(mint_token "$secret" 86400 "$authorization")
   )
   port=$(free_port)
   log=$bench_tmp/$fw.log
