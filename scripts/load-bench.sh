@@ -1,33 +1,242 @@
 #!/usr/bin/env bash
-# Load against the four example servers with wrk (Debian package `wrk`), on 127.0.0.1:
-# /unprotected (the framework alone), /token-check with a valid token, and with a
-# garbage token. Each run is bounded (DURATION seconds); every server is stopped.
-# Usage: scripts/load-bench.sh [DURATION] [CONNECTIONS]
+# Load against the four example servers and the hand-rolled peer (benches/peer-axum),
+# with wrk (Debian package `wrk`) on 127.0.0.1. What it measures and why is in
+# BENCHMARKING.md; in short:
+#
+# - Each server runs alone on core 0 (`taskset -c 0`), wrk on core 1, with a fresh
+#   secret per server and the log level a user gets by default (stdout and stderr go
+#   to a file whose growth is reported: what a flood of rejections writes).
+# - Four scenarios, the same Approov-Token header on every request: /unprotected (the
+#   framework alone), /token-check with a valid token, with garbage, and with a
+#   well-formed token signed with another secret.
+# - Rounds are interleaved (round, then server, then scenario) so a noisy neighbour
+#   slows every server a little rather than one a lot; medians are reported.
+# - Every answer's status is counted (a wrk Lua script): a run with any answer other
+#   than the expected one (200, or 401 for the two bad tokens), or any socket error, is
+#   FAILED and left out of the medians, and the script exits 1.
+# - Per run: requests/s, p99 latency, and the server's CPU time (utime + stime from
+#   /proc/PID/stat) per request. "busy" is that CPU time over the run's wall time: near
+#   100% the server was the limit; well under it, wrk or a neighbour was, and CPU per
+#   request is higher too (fewer answers per wake-up), so such runs are counted in the
+#   "<90%" column. "waited" is the time the server's threads were ready but had no CPU
+#   (/proc/PID/task/*/schedstat): on a shared machine, how much neighbours got in the way.
+#
+# Usage: scripts/load-bench.sh [--smoke] [--rounds R] [--duration D] [--connections C]
+#                              [--no-build] [--keep FILE] [--report FILE]
+#   --smoke        1 round of 1 s, statuses only (a check that all of it works)
+#   --keep FILE    also write the raw per-run table (TSV) to FILE
+#   --report FILE  print the summary of a table kept earlier, and run nothing
+# BENCH_RUST_LOG=warn sets RUST_LOG for the servers (default: unset, as a user runs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-duration=${1:-5}
-connections=${2:-32}
-command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 1; }
 
-cargo build --release --quiet -p approov-token -p example-axum -p example-actix -p example-rocket -p example-warp
-export APPROOV_BASE64_SECRET
-APPROOV_BASE64_SECRET=$(head -c 64 /dev/urandom | base64 -w0)
-valid=$(target/release/approov-token --expires-in 3600)
-
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
-printf '%-8s %-24s %12s %12s\n' framework route requests/s p50
-for framework in axum actix rocket warp; do
-  port=$((18000 + RANDOM % 1000))
-  RUST_LOG=warn ROCKET_LOG_LEVEL=off PORT=$port target/release/example-$framework >/dev/null 2>&1 &
-  pid=$!; pids+=("$pid")
-  for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
-  for run in "unprotected|" "token-check|$valid" "token-check (garbage)|garbage"; do
-    name=${run%%|*}; token=${run#*|}; path=${name%% *}
-    out=$(wrk -t1 -c"$connections" -d"${duration}s" --latency -H "Approov-Token: $token" "http://127.0.0.1:$port/$path")
-    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-    p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
-    printf '%-8s %-24s %12s %12s\n' "$framework" "/$name" "$rps" "$p50"
-  done
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+rounds=5 duration=4 connections=32 smoke=0 do_build=1 keep='' report_from=''
+while (($#)); do
+  case $1 in
+    --smoke) smoke=1 rounds=1 duration=1 ;;
+    --rounds) rounds=$2; shift ;;
+    --duration) duration=$2; shift ;;
+    --connections) connections=$2; shift ;;
+    --no-build) do_build=0 ;;
+    --keep) keep=$2; shift ;;
+    --report) report_from=$2; shift ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "unknown argument $1 (try --help)" >&2; exit 2 ;;
+  esac
+  shift
 done
+
+# shellcheck source=scripts/bench-lib.sh
+source scripts/bench-lib.sh
+need wrk "apt-get install -y wrk"
+need taskset "apt-get install -y util-linux"
+need python3 "apt-get install -y python3"
+
+# report RESULTS.tsv: the medians, the check's cost and the peer comparison.
+report() {
+  python3 - "$1" "$clk_tck" <<'EOF'
+import csv, statistics, sys
+
+path, clk_tck = sys.argv[1], int(sys.argv[2])
+rows = [r for r in csv.DictReader(open(path), delimiter="\t") if r["round"] != "0"]
+scenarios = ["unprotected", "valid", "garbage", "bad-signature"]
+frameworks = list(dict.fromkeys(r["framework"] for r in rows))
+
+def measure(r):
+    requests = int(r["requests"])
+    return {
+        "rps": requests / (int(r["duration_us"]) / 1e6),
+        "p99": int(r["p99_us"]),
+        "cpu": int(r["cpu_ticks"]) / clk_tck * 1e6 / requests,
+        "busy": busy(r),
+        "waited": int(r["wait_ns"]) / 1e3 / int(r["duration_us"]) * 100,
+        "log": int(r["log_bytes"]),
+        "log_per_req": int(r["log_bytes"]) / requests,
+    }
+
+def busy(r):
+    return int(r["cpu_ticks"]) / clk_tck / (int(r["duration_us"]) / 1e6) * 100
+
+runs = {}  # (framework, scenario) -> {round: measures}, passing runs only
+failures = {}
+unsaturated = {}
+for r in rows:
+    key = (r["framework"], r["scenario"])
+    if r["ok"] == "1" and busy(r) < 90:
+        unsaturated[key] = unsaturated.get(key, 0) + 1
+    if r["ok"] == "1":
+        runs.setdefault(key, {})[r["round"]] = measure(r)
+    else:
+        failures[key] = failures.get(key, 0) + 1
+
+def median(key, field):
+    values = [m[field] for m in runs.get(key, {}).values()]
+    return statistics.median(values) if values else None
+
+def best(key, field):
+    """The lowest value over rounds: a neighbour only ever adds CPU time per request."""
+    values = [m[field] for m in runs.get(key, {}).values()]
+    return min(values) if values else None
+
+def paired_ratio(fw, field):
+    """Median over rounds of unprotected / token-check (valid), each round's own pair."""
+    u, v = runs.get((fw, "unprotected"), {}), runs.get((fw, "valid"), {})
+    ratios = [u[r][field] / v[r][field] for r in u if r in v]
+    return statistics.median(ratios) if ratios else None
+
+def fmt(x, spec):
+    return "-" if x is None else format(x, spec)
+
+print()
+print("Medians over rounds (failed runs left out). CPU = the server's user+system time per answer,")
+print("its median and its lowest over the rounds (best);")
+print("busy = the server's CPU time over the run's wall time (under 100%: the server was not the only limit);")
+print("waited = time the server's threads were ready to run but had no CPU, over wall time (neighbours);")
+print("runs = passing/all; <90% = passing runs where the server was under 90% busy.")
+print(f"{'framework':<9} {'scenario':<14} {'req/s':>9} {'p99 µs':>7} {'CPU µs/req':>10} {'best':>6} {'busy %':>6} {'waited %':>8} {'log B/run':>10} {'log B/req':>9} {'runs':>5} {'<90%':>4}")
+for fw in frameworks:
+    for s in scenarios:
+        key = (fw, s)
+        n_ok, n_bad = len(runs.get(key, {})), failures.get(key, 0)
+        print(f"{fw:<9} {s:<14} {fmt(median(key, 'rps'), ',.0f'):>9} {fmt(median(key, 'p99'), '.0f'):>7} "
+              f"{fmt(median(key, 'cpu'), '.2f'):>10} {fmt(best(key, 'cpu'), '.2f'):>6} {fmt(median(key, 'busy'), '.0f'):>6} {fmt(median(key, 'waited'), '.0f'):>8} "
+              f"{fmt(median(key, 'log'), ',.0f'):>10} {fmt(median(key, 'log_per_req'), '.1f'):>9} "
+              f"{n_ok:>3}/{n_ok + n_bad} {unsaturated.get(key, 0):>4}" + ("  FAILED runs" if n_bad else ""))
+print()
+print("The check's cost: ratios of /unprotected to /token-check with a valid token, the median of")
+print("each round's own pair; 1.00 means the check is free. req/s: unprotected over token-check (above")
+print("1 = slower with the check). CPU: CPU µs per request on /unprotected over that on /token-check")
+print("(below 1 = the check costs CPU). Extra = CPU µs/req on /token-check minus /unprotected,")
+print("from the medians and from the best runs.")
+print(f"{'framework':<9} {'req/s ratio':>11} {'CPU ratio':>9} {'extra CPU µs/req':>16} {'extra (best)':>12}")
+
+def extra(fw, stat):
+    v, u = stat((fw, "valid"), "cpu"), stat((fw, "unprotected"), "cpu")
+    return None if v is None or u is None else v - u
+
+for fw in frameworks:
+    print(f"{fw:<9} {fmt(paired_ratio(fw, 'rps'), '.3f'):>11} {fmt(paired_ratio(fw, 'cpu'), '.3f'):>9} "
+          f"{fmt(extra(fw, median), '+.2f'):>16} {fmt(extra(fw, best), '+.2f'):>12}")
+
+if "axum" in frameworks and "peer" in frameworks:
+    a, p = median(("axum", "valid"), "cpu"), median(("peer", "valid"), "cpu")
+    au, pu = median(("axum", "unprotected"), "cpu"), median(("peer", "unprotected"), "cpu")
+    if None not in (a, p, au, pu):
+        ab, pb = best(("axum", "valid"), "cpu"), best(("peer", "valid"), "cpu")
+        print()
+        print("Against the hand-rolled peer (axum + jsonwebtoken, no approov-rs):")
+        print(f"  /token-check CPU µs/req, medians: example-axum {a:.2f}, peer {p:.2f}: example-axum / peer = {a / p:.3f}")
+        print(f"  /token-check CPU µs/req, best:    example-axum {ab:.2f}, peer {pb:.2f}: example-axum / peer = {ab / pb:.3f}")
+        print(f"  the check's extra CPU over its own /unprotected (medians): example-axum {a - au:+.2f} µs, peer {p - pu:+.2f} µs")
+EOF
+}
+
+if [[ -n $report_from ]]; then
+  report "$report_from"
+  exit 0
+fi
+
+frameworks=(axum actix rocket warp peer)
+# name | path | which token | expected status
+scenarios=(
+  "unprotected|/unprotected|valid|200"
+  "valid|/token-check|valid|200"
+  "garbage|/token-check|garbage|401"
+  "bad-signature|/token-check|other-secret|401"
+)
+
+((do_build)) && build "${frameworks[@]}"
+
+declare -A port pid log token
+for fw in "${frameworks[@]}"; do
+  secret=$(new_secret)
+  token[$fw.valid]=$(mint_token "$secret" 86400)
+  token[$fw.garbage]=garbage
+  token[$fw.other-secret]=$(mint_token "$(new_secret)" 86400)
+  port[$fw]=$(free_port)
+  log[$fw]=$bench_tmp/$fw.log
+  start_server "$fw" "$secret" "${port[$fw]}" "${log[$fw]}"
+  pid[$fw]=$server_pid
+done
+
+results=$bench_tmp/results.tsv
+printf 'round\tframework\tscenario\tok\trequests\tduration_us\tp99_us\tcpu_ticks\twait_ns\tlog_bytes\tstatuses\terrors\n' >"$results"
+failed=0
+
+# run ROUND FRAMEWORK SCENARIO-SPEC: one wrk run, checked, appended to $results.
+run() {
+  local round=$1 fw=$2 name path kind expected
+  IFS='|' read -r name path kind expected <<<"$3"
+  local ticks0 wait0 bytes0 out ticks1 wait1 bytes1
+  ticks0=$(cpu_ticks "${pid[$fw]}")
+  wait0=$(run_delay_ns "${pid[$fw]}")
+  bytes0=$(file_bytes "${log[$fw]}")
+  out=$(taskset -c "$load_core" wrk -t1 -c"$connections" -d"${duration}s" -s "$status_lua" \
+    -H "Approov-Token: ${token[$fw.$kind]}" "http://127.0.0.1:${port[$fw]}$path")
+  ticks1=$(cpu_ticks "${pid[$fw]}")
+  wait1=$(run_delay_ns "${pid[$fw]}")
+  bytes1=$(file_bytes "${log[$fw]}")
+  : >"${log[$fw]}" # a flood of rejections can log tens of MB per run
+
+  local requests duration_us p99 statuses errors ok=1 why=
+  requests=$(result_field requests <<<"$out")
+  duration_us=$(result_field duration_us <<<"$out")
+  p99=$(result_field p99_us <<<"$out")
+  statuses=$(result_field statuses <<<"$out")
+  errors=$(for e in connect read write timeout; do printf '%s=%s ' "$e" "$(result_field "$e" <<<"$out")"; done)
+  errors=${errors% }
+  if [[ -z $requests ]]; then
+    ok=0 why="no RESULT line from wrk"
+  elif ((requests == 0)); then
+    ok=0 why="no answers"
+  elif [[ $statuses != "$expected:$requests" ]]; then
+    ok=0 why="expected only $expected, got $statuses of $requests"
+  elif [[ $errors != "connect=0 read=0 write=0 timeout=0" ]]; then
+    ok=0 why="socket errors: $errors"
+  fi
+  ((ok)) || failed=1
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$fw" "$name" "$ok" \
+    "${requests:-0}" "${duration_us:-0}" "${p99:-0}" "$((ticks1 - ticks0))" "$((wait1 - wait0))" \
+    "$((bytes1 - bytes0))" "${statuses:-none}" "$errors" >>"$results"
+  printf 'round %s  %-6s %-14s %9s answers  %-22s %s\n' "$round" "$fw" "$name" "${requests:-0}" \
+    "${statuses:-none}" "$( ((ok)) && echo ok || echo "FAILED: $why")"
+}
+
+echo "CPU: $(cpu_model)"
+echo "wrk -t1 -c$connections, ${duration} s per run, $rounds round(s); servers on core $server_core, wrk on core $load_core"
+if ((!smoke)); then
+  for fw in "${frameworks[@]}"; do run 0 "$fw" "${scenarios[1]}" >/dev/null; done # warm-up, not counted
+fi
+for round in $(seq "$rounds"); do
+  for fw in "${frameworks[@]}"; do
+    for scenario in "${scenarios[@]}"; do run "$round" "$fw" "$scenario"; done
+  done
+done
+[[ -n $keep ]] && cp "$results" "$keep"
+
+((smoke)) || report "$results"
+
+if ((failed)); then
+  echo "FAILED: some runs got answers other than the expected ones (see above)" >&2
+  exit 1
+fi
