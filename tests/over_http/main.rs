@@ -28,6 +28,7 @@ fn conformance(package: &str) {
     table::a_flood_is_logged_at_a_bounded_rate(package);
     startup::refuses_every_bad_configuration(package);
     startup::reads_dotenv_and_the_environment_wins(package);
+    startup::warns_about_a_short_secret(package);
     vendor::fixture_tokens_with_the_base64url_dummy_secret(package);
     demo::prints_curl_commands_that_work(package);
     keys::a_jwks_url_is_refreshed_and_survives_failures(package);

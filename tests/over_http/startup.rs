@@ -93,6 +93,19 @@ pub(crate) fn refuses_every_bad_configuration(package: &str) {
     }
 }
 
+/// A secret under 256 bits is accepted, with a loud warning (RFC 7518 asks for at
+/// least that much for HS256; Approov's own secrets are longer).
+pub(crate) fn warns_about_a_short_secret(package: &str) {
+    let server = Launch::new(package)
+        .env("APPROOV_BASE64URL_SECRET", "c2hvcnQtc2VjcmV0")
+        .start();
+    let log = server.stop();
+    assert!(
+        log.contains("WARN") && log.contains("shorter than 32 bytes"),
+        "{package}: a 12-byte secret must be warned about:\n{log}"
+    );
+}
+
 pub(crate) fn reads_dotenv_and_the_environment_wins(package: &str) {
     let from_file = TestSecret::new();
     let from_env = TestSecret::new();
