@@ -1,13 +1,18 @@
-//! `approov-token`: a command-line tool for developing against Approov. It mints HS256
-//! Approov tokens with any claims, checks a token the way the servers do, generates a
-//! secret, and for installation message signing generates a key pair and signs a
-//! request. One module per command; `secret_source` is the secret options the commands
-//! share, `key_file` the key file, `request_url` the URL a request is signed for.
+//! `approov-token`: a command-line tool for developing against Approov. It mints
+//! Approov tokens with any claims, signed HS256 with the secret or by a keyset key
+//! (ES256, RS256, PS256, EdDSA), checks a token the way the servers do, generates a
+//! secret or a keyset key pair and its JWKS, and for installation message signing
+//! generates a key pair and signs a request. One module per command; `secret_source`
+//! is the secret options the commands share, `key_file` reading and writing key files,
+//! `signing_key` a keyset key's file, `request_url` the URL a request is signed for.
 //!
 //! ```text
 //! approov-token secret > .env            # a new random secret, both encodings
 //! approov-token mint --expires-in 60     # a token, read from APPROOV_*_SECRET like the servers
 //! approov-token check "$TOKEN"           # its claims, or code=... reason=...
+//! approov-token keyset-key --alg ES256 --kid dev --out es256.pem > jwks.json
+//! approov-token mint --key es256.pem     # an ES256 token naming kid `dev`
+//! approov-token jwks es256.pem           # the JWKS of key files, again
 //! approov-token keygen --out key.pem     # an installation key; prints its ipk
 //! approov-token sign-request --key key.pem http://127.0.0.1:8002/token-message-signing
 //! ```
@@ -15,13 +20,16 @@
 
 mod check;
 mod failure;
+mod jwks;
 mod key_file;
 mod keygen;
+mod keyset_key;
 mod mint;
 mod request_url;
 mod secret;
 mod secret_source;
 mod sign_request;
+mod signing_key;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -36,7 +44,8 @@ Without a command, approov-token mints: `approov-token --expires-in 60` is
 
 The secret is read as the servers read it: APPROOV_BASE64URL_SECRET and/or
 APPROOV_BASE64_SECRET, from the environment or else ./.env. `--secret-env VAR`
-reads another variable.
+reads another variable. `check` reads a keyset's public keys as the servers do
+too: APPROOV_JWKS, APPROOV_JWKS_FILE, APPROOV_JWKS_URL.
 
 Exit status: 0 done (check: the token is valid), 1 check: the token is refused,
 2 bad arguments, no usable secret, key or URL.
@@ -45,6 +54,8 @@ Examples:
   approov-token secret > .env
   approov-token mint --bind 'Bearer alice'
   approov-token mint | approov-token check -
+  approov-token keyset-key --alg ES256 --kid dev --out es256.pem > jwks.json
+  approov-token mint --key es256.pem | APPROOV_JWKS_FILE=jwks.json approov-token check -
   approov-token keygen --out key.pem
   approov-token sign-request --key key.pem http://127.0.0.1:8002/token-message-signing
   approov-token mint --help";
@@ -60,12 +71,16 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Mint a token signed with the secret (the default command)
+    /// Mint a token signed with the secret or a keyset key (the default command)
     Mint(mint::MintArgs),
-    /// Check a token against the secret: print its claims, or why it is refused
+    /// Check a token against the secret and keys: print its claims, or why it is refused
     Check(check::CheckArgs),
     /// Generate a random secret and print it in both encodings, as .env lines
     Secret(secret::SecretArgs),
+    /// Generate a keyset key pair that signs tokens; print its public JWKS
+    KeysetKey(keyset_key::KeysetKeyArgs),
+    /// Print the public JWKS of keyset key files
+    Jwks(jwks::JwksArgs),
     /// Generate an installation key pair for message signing; print its ipk
     Keygen(keygen::KeygenArgs),
     /// Sign a request with an installation key and print it as a curl command
@@ -78,6 +93,8 @@ fn main() -> ExitCode {
         Command::Mint(args) => mint::run(args),
         Command::Check(args) => check::run(args),
         Command::Secret(args) => secret::run(args),
+        Command::KeysetKey(args) => keyset_key::run(args),
+        Command::Jwks(args) => jwks::run(args),
         Command::Keygen(args) => keygen::run(args),
         Command::SignRequest(args) => sign_request::run(args),
     };

@@ -1,16 +1,20 @@
-//! `approov-token mint`: a token signed with the secret, with the claims asked for.
+//! `approov-token mint`: a token signed with the secret or a keyset key, with the
+//! claims asked for.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use approov_core::binding_claim;
+use approov_core::{binding_claim, Algorithm, TokenMinter};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use clap::Args;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use crate::failure::{print_line, Failure};
 use crate::key_file::read_key;
 use crate::secret_source::SecretOptions;
+use crate::signing_key::{parse_key_alg, KeyFile};
 
 /// The `did` of a minted token unless `--did` says otherwise, as the core mints it.
 const EXAMPLE_DID: &str = "ExampleApproovDeviceID==";
@@ -22,6 +26,12 @@ const EXAMPLES: &str = "\
 The token is printed on stdout, alone. Its claims: exp, iat (now), did, pay when
 --bind is given, ipk when --ipk or --ipk-from is; then every --claim, which can
 replace any of them; then --omit takes claims out.
+
+It is signed HS256 with the secret, or with --key by a keyset key (ES256, RS256,
+PS256, EdDSA) as `approov-token keyset-key --out FILE` writes it: its header then
+names the key's kid, and its alg is the key's (the file's `alg:` line, else ES256
+for EC P-256, EdDSA for Ed25519, RS256 for RSA). --kid and --alg say otherwise;
+with the secret, --kid puts a kid in the HS256 header.
 
 A --claim value that parses as JSON is that JSON value, anything else is a string:
   --claim ip=1.2.3.4    \"1.2.3.4\"      --claim n=42        42
@@ -38,9 +48,14 @@ Examples:
   approov-token mint --omit exp                         # refused: token_missing_expiration
   approov-token mint --secret-env STAGING_SECRET --encoding base64url
 
+  approov-token mint --key es256.pem                    # ES256, kid from the file
+  approov-token mint --key rsa.pem --alg PS256 --kid k  # a PEM key from elsewhere
+  approov-token mint --key es256.pem --kid nobody       # refused: unknown_key_id
+  approov-token mint --kid es-1                         # HS256 naming es-1: refused
+
   curl -H \"Approov-Token: $(approov-token mint)\" http://127.0.0.1:8002/token-check";
 
-/// Mint a token signed with the secret and print it.
+/// Mint a token signed with the secret, or a keyset key, and print it.
 #[derive(Debug, Args)]
 #[command(after_help = EXAMPLES)]
 pub(crate) struct MintArgs {
@@ -87,6 +102,22 @@ pub(crate) struct MintArgs {
     /// Leave this claim out (exp, iat, did...). Repeatable
     #[arg(long = "omit", value_name = "NAME")]
     omit: Vec<String>,
+    /// Sign with this keyset key instead of the secret: a PEM private key file, as
+    /// `approov-token keyset-key --out FILE` writes (with its kid and alg)
+    #[arg(long, value_name = "FILE", conflicts_with = "secret_source")]
+    key: Option<PathBuf>,
+    /// The algorithm the --key signs with: ES256, RS256, PS256 or EdDSA [default: the
+    /// file's `alg:` line, else by key type: ES256, EdDSA, or RS256 for RSA]
+    #[arg(long, value_name = "ALG", requires = "key", value_parser = parse_key_alg)]
+    alg: Option<Algorithm>,
+    /// The `kid` in the token's header: with --key, the key's id [default: the file's
+    /// `kid:` line]; with the secret, an HS256 token that names a kid
+    #[arg(long, value_name = "KID", allow_hyphen_values = true)]
+    kid: Option<String>,
+    /// With --key, leave the kid out of the header (a server refuses such a token:
+    /// its algorithm is not accepted without a kid)
+    #[arg(long, requires = "key", conflicts_with = "kid")]
+    no_kid: bool,
     #[command(flatten)]
     secret: SecretOptions,
 }
@@ -98,9 +129,61 @@ pub(crate) fn run(args: &MintArgs) -> Result<ExitCode, Failure> {
         (None, None) => None,
     };
     let claims = claims(args, ipk, unix_now())?;
-    let token = mint(&args.secret, &claims)?;
+    let token = match &args.key {
+        Some(path) => mint_with_key(args, path, &claims)?,
+        None => {
+            let minter = args.secret.minter()?;
+            let minter = match &args.kid {
+                Some(kid) => minter.with_kid(kid),
+                None => minter,
+            };
+            sign(&minter, &claims)?
+        }
+    };
     print_line(&token)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A token signed by the keyset key in `path`, named by `--kid` or the file's kid.
+fn mint_with_key(
+    args: &MintArgs,
+    path: &Path,
+    claims: &Map<String, Value>,
+) -> Result<String, Failure> {
+    let file = KeyFile::read(path, "--key")?;
+    let kid = match (&args.kid, file.kid()) {
+        _ if args.no_kid => None,
+        (Some(kid), _) => Some(kid.as_str()),
+        (None, Some(kid)) => Some(kid),
+        (None, None) => return Err(file.no_kid()),
+    };
+    let key = file.signing_key(args.alg, kid.unwrap_or_default())?;
+    let minter = TokenMinter::from_signing_key(key);
+    match kid {
+        Some(_) => sign(&minter, claims),
+        None => sign_without_kid(&minter, claims),
+    }
+}
+
+fn sign(minter: &TokenMinter, claims: &Map<String, Value>) -> Result<String, Failure> {
+    minter.mint(claims).map_err(|e| Failure::new(e.to_string()))
+}
+
+/// A token whose header, `{"alg":...,"typ":"JWT"}`, names no key: the core's minter
+/// always names one, so the header is written here and only signed by it.
+fn sign_without_kid(minter: &TokenMinter, claims: &Map<String, Value>) -> Result<String, Failure> {
+    let header = json!({ "alg": minter.algorithm().name(), "typ": "JWT" });
+    let payload = serde_json::to_vec(claims)
+        .map_err(|e| Failure::new(format!("the claims are not serializable to JSON: {e}")))?;
+    let signing_input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(payload)
+    );
+    let signature = minter
+        .sign(signing_input.as_bytes())
+        .map_err(|e| Failure::new(e.to_string()))?;
+    Ok(format!("{signing_input}.{signature}"))
 }
 
 /// A token as `mint` makes it without options, plus `ipk`: for `sign-request`.
@@ -112,10 +195,7 @@ pub(crate) fn token_with_ipk(secret: &SecretOptions, ipk: String) -> Result<Stri
 }
 
 fn mint(secret: &SecretOptions, claims: &Map<String, Value>) -> Result<String, Failure> {
-    secret
-        .minter()?
-        .mint(claims)
-        .map_err(|e| Failure::new(e.to_string()))
+    sign(&secret.minter()?, claims)
 }
 
 /// The claims asked for, at time `now`.

@@ -5,7 +5,7 @@
 //! variable or the option the bad value came from.
 
 use approov_core::{
-    ApproovVerifier, ConfigError, SecretEncoding, TokenMinter, BASE64URL_SECRET_VAR,
+    ApproovVerifier, ConfigError, KeySet, SecretEncoding, TokenMinter, BASE64URL_SECRET_VAR,
 };
 use clap::{Args, ValueEnum};
 
@@ -98,17 +98,34 @@ impl SecretOptions {
     }
 
     /// A verifier for the secret, configured as the servers are when the secret comes
-    /// from their variables.
+    /// from their variables (and then with their public keys too: `APPROOV_JWKS`,
+    /// `APPROOV_JWKS_FILE`, `APPROOV_JWKS_URL`).
     pub(crate) fn verifier(&self) -> Result<ApproovVerifier, Failure> {
         let source = self.source();
-        match source {
+        Self::verifier_for(&source).map_err(|e| explain(&source, &e))
+    }
+
+    /// The keys `verifier` checks with; none (not an error) when they would come from
+    /// the servers' variables and none is set.
+    pub(crate) fn keys_if_any(&self) -> Result<KeySet, Failure> {
+        let source = self.source();
+        match Self::verifier_for(&source) {
+            Ok(verifier) => Ok(KeySet::clone(&verifier.keys())),
+            Err(ConfigError::NoKeySource) if matches!(source, Source::ServerVariables) => {
+                Ok(KeySet::new())
+            }
+            Err(e) => Err(explain(&source, &e)),
+        }
+    }
+
+    fn verifier_for(source: &Source<'_>) -> Result<ApproovVerifier, ConfigError> {
+        match *source {
             Source::ServerVariables => ApproovVerifier::from_env(),
             Source::Variable(var, encoding) => ApproovVerifier::from_env_var(var, encoding.into()),
             Source::Value(value, encoding) => {
                 ApproovVerifier::from_secret(value, encoding.into(), SECRET_OPTION)
             }
         }
-        .map_err(|e| explain(&source, &e))
     }
 }
 

@@ -9,7 +9,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use approov_core::{
-    binding_claim, ApproovVerifier, InstallationKey, MessageSignatureError, MessageSigning,
+    binding_claim, ApproovVerifier, InstallationKey, KeySet, MessageSignatureError, MessageSigning,
     SignedRequest, TokenRejection,
 };
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -19,12 +19,23 @@ use serde_json::{json, Value};
 /// 32 bytes, with `+` and `/` in standard base64.
 const SECRET: &str = "dG9rZW4tdG9vbC10ZXN0LXNlY3JldC0rLysvKy8rLys=";
 
-/// Every variable the tool (through the core) reads.
-const APPROOV_VARS: [&str; 4] = [
+/// Every variable the tool (through the core) reads; and the proxy settings, so that
+/// a JWKS URL on a loopback address is fetched directly.
+const APPROOV_VARS: [&str; 14] = [
     "APPROOV_BASE64_SECRET",
     "APPROOV_BASE64URL_SECRET",
     "APPROOV_MODE",
     "APPROOV_LOG_LINES_PER_SECOND",
+    "APPROOV_JWKS",
+    "APPROOV_JWKS_FILE",
+    "APPROOV_JWKS_URL",
+    "APPROOV_JWKS_REFRESH_SECS",
+    "http_proxy",
+    "HTTP_PROXY",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
 ];
 
 /// One run of the tool.
@@ -566,7 +577,15 @@ fn a_generated_secret_works_from_either_line_or_both() {
 #[test]
 fn every_command_has_help_with_examples() {
     let help = tool(&["--help"]).stdout();
-    for command in ["mint", "check", "secret", "keygen", "sign-request"] {
+    for command in [
+        "mint",
+        "check",
+        "secret",
+        "keyset-key",
+        "jwks",
+        "keygen",
+        "sign-request",
+    ] {
         assert!(help.contains(command), "{help}");
         let help = tool(&[command, "--help"]).stdout();
         assert!(help.contains("Examples:"), "{command}: {help}");
@@ -577,6 +596,621 @@ fn every_command_has_help_with_examples() {
     let at = |needle| help.find(needle).unwrap();
     assert!(at("--secret-env") < at("--secret <VALUE>"));
     assert!(help.contains("shell history"));
+}
+
+// --- Keysets: keyset-key, mint --key, jwks, check with the servers' key variables ---
+
+/// The algorithms of keyset keys.
+const KEY_ALGS: [&str; 4] = ["ES256", "RS256", "PS256", "EdDSA"];
+
+/// `keyset-key --alg ALG --kid KID --out FILE` in `dir`: the JWKS it prints.
+fn keyset_key(dir: &WorkDir, alg: &str, kid: &str, file: &str) -> String {
+    tool(&["keyset-key", "--alg", alg, "--kid", kid, "--out", file])
+        .in_dir(dir)
+        .stdout()
+}
+
+/// A token's JOSE header.
+fn jose_header(token: &str) -> Value {
+    let header = token.split('.').next().unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap()
+}
+
+/// The keys of a JWKS document.
+fn jwks_keys(jwks: &str) -> Vec<Value> {
+    let document: Value = serde_json::from_str(jwks).unwrap();
+    document["keys"].as_array().unwrap().clone()
+}
+
+/// Serves `body` as the answer to every request, on a loopback port, for as long as
+/// the test process runs: a JWKS URL.
+fn serve(body: String) -> String {
+    use std::io::{BufRead as _, BufReader};
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                line.clear();
+            }
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+                 Connection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://127.0.0.1:{port}/jwks.json")
+}
+
+#[test]
+fn every_algorithm_mints_with_its_key_and_checks_against_the_printed_jwks() {
+    for alg in KEY_ALGS {
+        let dir = WorkDir::new();
+        let kid = format!("dev-{alg}");
+        let jwks = keyset_key(&dir, alg, &kid, "key.pem");
+        let keys = jwks_keys(&jwks);
+        assert_eq!(keys.len(), 1, "{jwks}");
+        assert_eq!(
+            (&keys[0]["kid"], &keys[0]["alg"], &keys[0]["use"]),
+            (&json!(kid), &json!(alg), &json!("sig"))
+        );
+        assert!(keys[0].get("d").is_none(), "a private key in {jwks}");
+        assert!(!jwks.contains('\n'), "one line: {jwks}");
+        // The file: its kid and alg, then the PKCS#8 PEM, readable by its owner only.
+        let file = std::fs::read_to_string(dir.path("key.pem")).unwrap();
+        assert!(
+            file.starts_with(&format!(
+                "kid: \"{kid}\"\nalg: {alg}\n-----BEGIN PRIVATE KEY-----\n"
+            )),
+            "{file}"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(dir.path("key.pem"))
+                .unwrap()
+                .permissions();
+            assert_eq!(mode.mode() & 0o777, 0o600);
+        }
+
+        // The kid and alg come from the file.
+        let token = tool(&["mint", "--key", "key.pem"]).in_dir(&dir).stdout();
+        assert_eq!(
+            jose_header(&token),
+            json!({"alg": alg, "kid": kid, "typ": "JWT"})
+        );
+        // A server given the printed JWKS in APPROOV_JWKS accepts it.
+        let claims = checked(tool(&["check", &token]).env("APPROOV_JWKS", &jwks));
+        assert_eq!(claims["did"], "ExampleApproovDeviceID==");
+        let verifier = ApproovVerifier::from_keys(KeySet::from_jwks_json(&jwks).unwrap());
+        assert!(verifier.verify(&token).is_ok(), "{alg}");
+        // In a file: APPROOV_JWKS_FILE, or --jwks.
+        std::fs::write(dir.path("jwks.json"), &jwks).unwrap();
+        assert_eq!(
+            checked(
+                tool(&["check", &token])
+                    .env("APPROOV_JWKS_FILE", "jwks.json")
+                    .in_dir(&dir)
+            ),
+            claims
+        );
+        assert_eq!(
+            checked(tool(&["check", "--jwks", "jwks.json", &token]).in_dir(&dir)),
+            claims
+        );
+
+        // Said on the command line, with the other mint options.
+        let token = tool(&[
+            "mint",
+            "--key",
+            "key.pem",
+            "--alg",
+            alg,
+            "--kid",
+            &kid,
+            "--bind",
+            "Bearer alice",
+            "--claim",
+            "ip=1.2.3.4",
+        ])
+        .in_dir(&dir)
+        .stdout();
+        let claims =
+            checked(tool(&["check", "--bind", "Bearer alice", &token]).env("APPROOV_JWKS", &jwks));
+        assert_eq!(claims["ip"], "1.2.3.4");
+        let expired = tool(&["mint", "--key", "key.pem", "--expires-in", "-5"])
+            .in_dir(&dir)
+            .stdout();
+        let (code, _) = tool(&["check", &expired])
+            .env("APPROOV_JWKS", &jwks)
+            .refused();
+        assert_eq!(code, "token_expired", "{alg}");
+
+        // Another key under the same kid: the signature does not match.
+        keyset_key(&dir, alg, &kid, "other.pem");
+        let forged = tool(&["mint", "--key", "other.pem"]).in_dir(&dir).stdout();
+        assert_eq!(jose_header(&forged)["kid"], json!(kid));
+        let (code, reason) = tool(&["check", &forged])
+            .env("APPROOV_JWKS", &jwks)
+            .refused();
+        assert_eq!(code, "token_verification_failed", "{alg}");
+        assert!(reason.contains("signature"), "{reason}");
+        // A kid that names no key.
+        let unknown = tool(&["mint", "--key", "key.pem", "--kid", "nobody"])
+            .in_dir(&dir)
+            .stdout();
+        let (code, _) = tool(&["check", &unknown])
+            .env("APPROOV_JWKS", &jwks)
+            .refused();
+        assert_eq!(code, "unknown_key_id", "{alg}");
+        // No kid: a public-key algorithm is not accepted without one.
+        let no_kid = tool(&["mint", "--key", "key.pem", "--no-kid"])
+            .in_dir(&dir)
+            .stdout();
+        assert_eq!(jose_header(&no_kid), json!({"alg": alg, "typ": "JWT"}));
+        let (code, reason) = tool(&["check", &no_kid])
+            .env("APPROOV_JWKS", &jwks)
+            .refused();
+        assert_eq!(code, "token_verification_failed", "{alg}");
+        assert!(reason.contains("algorithm"), "{reason}");
+    }
+}
+
+#[test]
+fn an_hs256_token_with_a_kid_checks_with_the_secret() {
+    let token = tool(&["mint", "--kid", "hs-1"]).with_secret().stdout();
+    assert_eq!(
+        jose_header(&token),
+        json!({"alg": "HS256", "kid": "hs-1", "typ": "JWT"})
+    );
+    assert!(verifier().verify(&token).is_ok());
+    checked(tool(&["check", &token]).with_secret());
+
+    let dir = WorkDir::new();
+    let jwks = keyset_key(&dir, "ES256", "es-1", "es.pem");
+    std::fs::write(dir.path("jwks.json"), &jwks).unwrap();
+    let es256 = tool(&["mint", "--key", "es.pem"]).in_dir(&dir).stdout();
+    // The secret and a JWKS together, as a server may have them: each token its key.
+    for token in [&token, &es256] {
+        checked(
+            tool(&["check", token])
+                .with_secret()
+                .env("APPROOV_JWKS", &jwks),
+        );
+        checked(tool(&["check", "--secret", SECRET, "--jwks", "jwks.json", token]).in_dir(&dir));
+        checked(
+            tool(&["check", "--jwks", "jwks.json", token])
+                .with_secret()
+                .in_dir(&dir),
+        );
+    }
+    // A JWKS alone has no secret for HS256 tokens.
+    let (code, _) = tool(&["check", "--jwks", "jwks.json", &token])
+        .in_dir(&dir)
+        .refused();
+    assert_eq!(code, "token_verification_failed");
+
+    // A token naming the ES256 key with another algorithm: algorithm confusion.
+    keyset_key(&dir, "RS256", "rs-1", "rs.pem");
+    let confused = [
+        tool(&["mint", "--kid", "es-1"]).with_secret().stdout(),
+        tool(&["mint", "--key", "rs.pem", "--kid", "es-1"])
+            .in_dir(&dir)
+            .stdout(),
+    ];
+    for token in &confused {
+        let (code, reason) = tool(&["check", token])
+            .with_secret()
+            .env("APPROOV_JWKS", &jwks)
+            .refused();
+        assert_eq!(code, "token_verification_failed");
+        assert!(reason.contains("not the algorithm of the key"), "{reason}");
+    }
+}
+
+#[test]
+fn check_reads_every_key_variable_the_servers_read() {
+    let dir = WorkDir::new();
+    let a = keyset_key(&dir, "ES256", "a", "a.pem");
+    let b = keyset_key(&dir, "EdDSA", "b", "b.pem");
+    std::fs::write(dir.path("a.json"), &a).unwrap();
+    let set = tool(&["jwks", "a.pem", "b.pem"]).in_dir(&dir).stdout();
+    let tokens = [
+        tool(&["mint", "--key", "a.pem"]).in_dir(&dir).stdout(),
+        tool(&["mint", "--key", "b.pem"]).in_dir(&dir).stdout(),
+    ];
+    let url = serve(set.clone());
+    for token in &tokens {
+        checked(tool(&["check", token]).env("APPROOV_JWKS", &set));
+        checked(tool(&["check", token]).env("APPROOV_JWKS_URL", &url));
+        // From .env, as a server reads it (a JWKS in single quotes).
+        checked(tool(&["check", token]).dotenv(&format!("APPROOV_JWKS='{set}'\n")));
+    }
+    // A URL, a file and a variable together, each with its own keys.
+    checked(
+        tool(&["check", &tokens[1]])
+            .env("APPROOV_JWKS_FILE", "a.json")
+            .env("APPROOV_JWKS", &b)
+            .in_dir(&dir),
+    );
+
+    // A kid in two sources is refused, naming both.
+    let stderr = tool(&["check", &tokens[0]])
+        .env("APPROOV_JWKS", &set)
+        .env("APPROOV_JWKS_FILE", "a.json")
+        .in_dir(&dir)
+        .fails(2);
+    assert!(
+        stderr.contains("\"a\"") && stderr.contains("APPROOV_JWKS and APPROOV_JWKS_FILE"),
+        "{stderr}"
+    );
+    let stderr = tool(&["check", "--jwks", "a.json", &tokens[0]])
+        .env("APPROOV_JWKS", &set)
+        .in_dir(&dir)
+        .fails(2);
+    assert!(
+        stderr.contains("--jwks a.json") && stderr.contains("\"a\""),
+        "{stderr}"
+    );
+
+    // Unusable sources: the error names the variable or option.
+    let private = a.replace("\"kty\"", "\"d\":\"AAAA\",\"kty\"");
+    for (var, value, message) in [
+        (
+            "APPROOV_JWKS",
+            "{",
+            "APPROOV_JWKS does not hold a usable JWKS",
+        ),
+        ("APPROOV_JWKS", "", "APPROOV_JWKS is empty"),
+        ("APPROOV_JWKS", private.as_str(), "private key"),
+        ("APPROOV_JWKS_FILE", "missing.json", "missing.json"),
+        ("APPROOV_JWKS_URL", "http://example.com/jwks.json", "https"),
+    ] {
+        let stderr = tool(&["check", &tokens[0]])
+            .env(var, value)
+            .in_dir(&dir)
+            .fails(2);
+        assert!(stderr.contains(message), "{var}={value}: {stderr}");
+    }
+    std::fs::write(dir.path("private.json"), &private).unwrap();
+    for (file, message) in [
+        ("missing.json", "--jwks missing.json: cannot read it"),
+        ("a.pem", "--jwks a.pem: not a usable JWKS"),
+        ("private.json", "private key"),
+    ] {
+        let stderr = tool(&["check", "--jwks", file, &tokens[0]])
+            .in_dir(&dir)
+            .fails(2);
+        assert!(stderr.contains(message), "{file}: {stderr}");
+    }
+}
+
+#[test]
+fn jwks_prints_the_public_keys_of_several_key_files() {
+    let dir = WorkDir::new();
+    let a = keyset_key(&dir, "ES256", "a", "a.pem");
+    let b = keyset_key(&dir, "PS256", "b", "b.pem");
+    // What keyset-key printed, again.
+    assert_eq!(tool(&["jwks", "a.pem"]).in_dir(&dir).stdout(), a);
+    let both = tool(&["jwks", "a.pem", "b.pem"]).in_dir(&dir).stdout();
+    assert_eq!(
+        jwks_keys(&both),
+        [jwks_keys(&a), jwks_keys(&b)].concat(),
+        "{both}"
+    );
+    let stderr = tool(&["jwks", "a.pem", "b.pem", "a.pem"])
+        .in_dir(&dir)
+        .fails(2);
+    assert!(stderr.contains("the same kid, \"a\""), "{stderr}");
+
+    // A PEM key from elsewhere, without the kid and alg lines: openssl's, keygen's.
+    let pem = std::fs::read_to_string(dir.path("b.pem")).unwrap();
+    let bare = pem.split_at(pem.find("-----BEGIN").unwrap()).1;
+    std::fs::write(dir.path("bare.pem"), bare).unwrap();
+    keygen(&dir);
+    for file in ["bare.pem", "key.pem"] {
+        for command in [&["jwks"][..], &["mint", "--key"]] {
+            let args: Vec<&str> = command.iter().copied().chain([file]).collect();
+            let stderr = tool(&args).in_dir(&dir).fails(2);
+            assert!(
+                stderr.contains(file) && stderr.contains("give --kid KID"),
+                "{stderr}"
+            );
+        }
+    }
+    // The algorithm follows from the key: ES256 for P-256, RS256 for RSA unless --alg.
+    let installation = tool(&["jwks", "--kid", "inst", "key.pem"])
+        .in_dir(&dir)
+        .stdout();
+    assert_eq!(jwks_keys(&installation)[0]["alg"], "ES256");
+    let rsa = tool(&["jwks", "--kid", "b", "bare.pem"])
+        .in_dir(&dir)
+        .stdout();
+    assert_eq!(jwks_keys(&rsa)[0]["alg"], "RS256");
+    let pss = tool(&["jwks", "--kid", "b", "--alg", "PS256", "bare.pem"])
+        .in_dir(&dir)
+        .stdout();
+    assert_eq!(pss, b);
+    // So an RS256 token of the PS256 key is refused by a server pinned to PS256.
+    let token = tool(&["mint", "--key", "bare.pem", "--kid", "b"])
+        .in_dir(&dir)
+        .stdout();
+    assert_eq!(jose_header(&token)["alg"], "RS256");
+    let (code, reason) = tool(&["check", &token]).env("APPROOV_JWKS", &b).refused();
+    assert_eq!(code, "token_verification_failed");
+    assert!(reason.contains("not the algorithm of the key"), "{reason}");
+    // --kid and --alg describe one key.
+    tool(&["jwks", "--kid", "x", "a.pem", "b.pem"])
+        .in_dir(&dir)
+        .fails(2);
+    tool(&["jwks"]).in_dir(&dir).fails(2);
+}
+
+/// A 1024-bit RSA key, too short for RS256 and PS256 (`openssl genpkey`).
+const RSA_1024: &str = "-----BEGIN PRIVATE KEY-----
+MIICdgIBADANBgkqhkiG9w0BAQEFAASCAmAwggJcAgEAAoGBAL1AvKoxcoai7cqa
+DOK1b1BHhmb0B2U98Snmqt7ejfczfu3L8cRcdH0QG+bE+k4qaBirOjkCCGVqOnFa
+fyYRcCpPdxg/5QS/rm/EKmM6xA6NlhfbFHaivcmbqannlJzAkd8f1uTHfo0Gvgqk
+7GfkhS85om6ZXYX5WEQvPc7i063rAgMBAAECgYAbbjWqSW57G0RyGDAD8B5JOYS+
+iWJFB1xcIWXk1ccn7FvaZbQOLQRpWBtjMGvDRpw97xuKRcQnxuTfpylEwERMbcuB
+1KDaUeYvsAS963KRI43Z2+cZE+ZTbj+S4Gy/U+FUaoz6MXrBl6hQFZifgohZ1Ej9
+DCrIJecPSMBPszTt+QJBAOS5L/uCMLDFpb2fXVmSWzHoeaq4zD0Qj+B1yfdpzVKm
+iG8lAI7HA4qkDmx+cQmrwZd3xOQfGEphglt8lJdlNccCQQDT0ojHZkeFBLiAnayW
+qejgwjJeJcrtFy9QIR0yLax1QkyIgGQPnoZ7biheCHCjf1LvhMaDeK+xaSfdoSUS
+JTa9AkAjHN7l4JWy/ZS1KJr/Hj3LyqGq+NW55ioATnTj+6UetBwr2+VbBehgR1FD
+jKGz119P7n4We0OSX6fQfa6eE1aPAkEA07wxqVBd0WNkonv6FyiEdpboDiAs9k4k
+py5SpuPs7dF1+0SLwOkveJYml8hL/8K4PmA0pxquVOLOTMZV7gtw6QJAaWy6Qn7g
+dHXvzx73eRLygS69vJH9uk+UadBQrvVwOTG5m5wb0tJw5oz/y4ykAP4VZCwQ/LSV
+kZMC2+y5SyNOCQ==
+-----END PRIVATE KEY-----
+";
+
+/// An EC P-384 key: no keyset algorithm here signs with it (`openssl genpkey`).
+const P384: &str = "-----BEGIN PRIVATE KEY-----
+MIG2AgEAMBAGByqGSM49AgEGBSuBBAAiBIGeMIGbAgEBBDCc3RIFO4aOHVy8eSIA
+sSzNI1eVWy/VNEcEBlvyW+TkqzThP/NCRldffqzy0gvBQnahZANiAARkJ334tCJy
+QmmNWsW32o/+8pfB+v8nF6LqbqtJID5ofRqd0KNb/50SudmzvzF30Z33E0xFnFih
+0Hgthkja2uokj55qBLBP4oFJqIS0VuDy1GWj1PA9NOLR+Xj5rRuP1Hw=
+-----END PRIVATE KEY-----
+";
+
+#[test]
+fn hostile_keyset_keys_and_options_are_refused_clearly() {
+    let dir = WorkDir::new();
+    keyset_key(&dir, "RS256", "rs", "rs.pem");
+    keyset_key(&dir, "ES256", "es", "es.pem");
+    // A key for another algorithm than asked.
+    for (file, alg, message) in [
+        (
+            "rs.pem",
+            "ES256",
+            "an RSA private key signs RS256 or PS256, not ES256",
+        ),
+        (
+            "rs.pem",
+            "EdDSA",
+            "not EdDSA: give --alg RS256 or --alg PS256",
+        ),
+        (
+            "es.pem",
+            "PS256",
+            "an EC P-256 private key signs ES256, not PS256",
+        ),
+        ("es.pem", "EdDSA", "give --alg ES256"),
+    ] {
+        let stderr = tool(&["mint", "--key", file, "--alg", alg])
+            .in_dir(&dir)
+            .fails(2);
+        assert!(
+            stderr.starts_with(&format!("approov-token: --key {file}: "))
+                && stderr.contains(message),
+            "{stderr}"
+        );
+        let stderr = tool(&["jwks", "--alg", alg, file]).in_dir(&dir).fails(2);
+        assert!(stderr.contains(message), "{stderr}");
+    }
+    // A file whose lines are wrong; --alg overrides a wrong `alg:` line.
+    let rsa = std::fs::read_to_string(dir.path("rs.pem")).unwrap();
+    let es = std::fs::read_to_string(dir.path("es.pem")).unwrap();
+    let block = |pem: &str| pem.split_at(pem.find("-----BEGIN").unwrap()).1.to_owned();
+    let files = [
+        (
+            "mislabelled.pem",
+            rsa.replace("alg: RS256", "alg: ES256"),
+            "its `alg: ES256` line does not fit the key, an RSA private key",
+        ),
+        (
+            "quote.pem",
+            format!("kid: \"open\n{}", block(&es)),
+            "its `kid:` line is not a JSON string",
+        ),
+        (
+            "empty-kid.pem",
+            format!("kid:\n{}", block(&es)),
+            "its `kid:` line is empty",
+        ),
+        (
+            "hs512.pem",
+            format!("kid: k\nalg: HS512\n{}", block(&es)),
+            "its `alg:` line: `HS512` is not ES256",
+        ),
+        (
+            "hs256.pem",
+            format!("kid: k\nalg: HS256\n{}", block(&es)),
+            "its `alg:` line: HS256 tokens are signed with the secret",
+        ),
+        (
+            "two.pem",
+            format!("kid: a\nkid: b\n{}", block(&es)),
+            "it has two `kid:` lines",
+        ),
+    ];
+    for (name, contents, message) in &files {
+        std::fs::write(dir.path(name), contents).unwrap();
+        let stderr = tool(&["mint", "--key", name]).in_dir(&dir).fails(2);
+        assert!(
+            stderr.contains(&format!("--key {name}: {message}")),
+            "{name}: {stderr}"
+        );
+    }
+    let token = tool(&["mint", "--key", "mislabelled.pem", "--alg", "PS256"])
+        .in_dir(&dir)
+        .stdout();
+    assert_eq!(
+        jose_header(&token),
+        json!({"alg": "PS256", "kid": "rs", "typ": "JWT"})
+    );
+    // Openssl's text before the block is skipped; the bare kid form is read too.
+    std::fs::write(
+        dir.path("attributes.pem"),
+        format!(
+            "Bag Attributes\n    friendlyName: dev\nkid: plain id\n{}",
+            block(&es)
+        ),
+    )
+    .unwrap();
+    let token = tool(&["mint", "--key", "attributes.pem"])
+        .in_dir(&dir)
+        .stdout();
+    assert_eq!(
+        jose_header(&token),
+        json!({"alg": "ES256", "kid": "plain id", "typ": "JWT"})
+    );
+
+    // Files that hold no key to sign with.
+    let public = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n";
+    let encrypted =
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n";
+    let truncated = es.replace("-----END PRIVATE KEY-----", "");
+    let bad: [(&str, &[u8], &str); 8] = [
+        (
+            "empty.pem",
+            b"",
+            "keyset-key --alg ES256 --kid KID --out key.pem",
+        ),
+        ("garbage.pem", b"\xff\xfe\x00garbage", "makes one"),
+        ("public.pem", public.as_bytes(), "it is a public key"),
+        ("encrypted.pem", encrypted.as_bytes(), "it is encrypted"),
+        ("truncated.pem", truncated.as_bytes(), "a damaged file?"),
+        (
+            "p384.pem",
+            P384.as_bytes(),
+            "another type or curve (P-384, say)",
+        ),
+        ("rsa1024.pem", RSA_1024.as_bytes(), "1024 bits is too short"),
+        ("huge.pem", &[b'A'; 100_000], "too large"),
+    ];
+    for (name, contents, message) in bad {
+        std::fs::write(dir.path(name), contents).unwrap();
+        for args in [
+            &["mint", "--key", name, "--kid", "k"][..],
+            &["mint", "--key", name, "--kid", "k", "--alg", "RS256"],
+            &["jwks", "--kid", "k", name],
+        ] {
+            let stderr = tool(args).in_dir(&dir).fails(2);
+            assert!(
+                stderr.contains(name) && stderr.contains(message),
+                "{args:?}: {stderr}"
+            );
+        }
+    }
+    let stderr = tool(&["mint", "--key", "missing.pem"])
+        .in_dir(&dir)
+        .fails(2);
+    assert!(
+        stderr.contains("--key missing.pem: cannot read it"),
+        "{stderr}"
+    );
+
+    // keyset-key's options.
+    for (args, message) in [
+        (
+            &["--alg", "HS256", "--kid", "k"][..],
+            "signed with the secret",
+        ),
+        (
+            &["--alg", "ES384", "--kid", "k"],
+            "not ES256, RS256, PS256 or EdDSA",
+        ),
+        (&["--alg", "ES256", "--kid", ""], "a key id cannot be empty"),
+    ] {
+        let args: Vec<&str> = ["keyset-key", "--out", "new.pem"]
+            .iter()
+            .chain(args)
+            .copied()
+            .collect();
+        let stderr = tool(&args).in_dir(&dir).fails(2);
+        assert!(stderr.contains(message), "{stderr}");
+    }
+    assert!(!dir.path("new.pem").exists());
+    tool(&["keyset-key", "--alg", "ES256", "--kid", "k"])
+        .in_dir(&dir)
+        .fails(2);
+    let stderr = tool(&[
+        "keyset-key",
+        "--alg",
+        "ES256",
+        "--kid",
+        "k",
+        "--out",
+        "es.pem",
+    ])
+    .in_dir(&dir)
+    .fails(2);
+    assert!(
+        stderr.contains("es.pem exists") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(dir.path("es.pem")).unwrap(), es);
+    let stderr = tool(&[
+        "keyset-key",
+        "--alg",
+        "ES256",
+        "--kid",
+        "k",
+        "--out",
+        "no/dir/k.pem",
+    ])
+    .in_dir(&dir)
+    .fails(2);
+    assert!(stderr.contains("cannot create"), "{stderr}");
+    let replaced = tool(&[
+        "keyset-key",
+        "--alg",
+        "EdDSA",
+        "--kid",
+        "es",
+        "--out",
+        "es.pem",
+        "--force",
+    ])
+    .in_dir(&dir)
+    .stdout();
+    assert_eq!(tool(&["jwks", "es.pem"]).in_dir(&dir).stdout(), replaced);
+
+    // What clap refuses in mint.
+    for args in [
+        &["mint", "--key", "rs.pem", "--secret", SECRET][..],
+        &[
+            "mint",
+            "--key",
+            "rs.pem",
+            "--secret-env",
+            "APPROOV_BASE64_SECRET",
+        ],
+        &["mint", "--alg", "ES256"],
+        &["mint", "--no-kid"],
+        &["mint", "--key", "rs.pem", "--kid", "k", "--no-kid"],
+        &["mint", "--key", "rs.pem", "--alg", "HS256"],
+    ] {
+        tool(args).with_secret().in_dir(&dir).fails(2);
+    }
 }
 
 // --- Installation message signing: keygen, mint --ipk-from, sign-request ---
