@@ -30,6 +30,7 @@ fn conformance(package: &str) {
     startup::reads_dotenv_and_the_environment_wins(package);
     startup::warns_about_a_short_secret(package);
     vendor::fixture_tokens_with_the_base64url_dummy_secret(package);
+    vendor::the_vendors_installation_key_signs_requests_that_pass(package);
     demo::prints_curl_commands_that_work(package);
     keys::a_jwks_url_is_refreshed_and_survives_failures(package);
     keys::sighup_rotates_the_secret_from_dotenv(package);

@@ -1,6 +1,9 @@
 //! The Approov quickstarts' own test material, through each example as a user
 //! following today's Approov docs would configure it.
 
+use approov_core::{
+    content_digest, DigestAlgorithm, DigestForm, InstallationKey, SignatureParams, SignedRequest,
+};
 use approov_testkit::vendor;
 
 use crate::client;
@@ -94,5 +97,71 @@ pub(crate) fn fixture_tokens_with_the_base64url_dummy_secret(package: &str) {
             code.into_iter().collect::<Vec<_>>(),
             "{package}: {path} {extra:?}: the code logged"
         );
+    }
+}
+
+/// The vendor's public test installation key signs, with a fresh `created`, requests
+/// carrying its fixture token (whose `ipk` is that key): GET, and POST with the
+/// quoted-string `Content-Digest` the vendor's script sends.
+pub(crate) fn the_vendors_installation_key_signs_requests_that_pass(package: &str) {
+    let server = Launch::new(package)
+        .env("APPROOV_BASE64URL_SECRET", vendor::TEST_SECRET_BASE64URL)
+        .start();
+    let key = InstallationKey::from_pkcs8_pem(vendor::TEST_INSTALL_PRIVATE_KEY_PEM)
+        .unwrap_or_else(|e| panic!("the vendor's test key: {e}"));
+    let authority = format!("127.0.0.1:{}", server.port);
+    let target = "/token-message-signing?param1=value1&param2=value2";
+    let created = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let body = b"My test message body";
+    for (method, body) in [("GET", &b""[..]), ("POST", &body[..])] {
+        let mut headers = vec![
+            ("Host", authority.clone()),
+            ("Approov-Token", vendor::GOOD_IPK_TOKEN.to_owned()),
+        ];
+        let mut components = vec!["@method", "@target-uri", "approov-token"];
+        if !body.is_empty() {
+            let digest = content_digest(body, DigestAlgorithm::Sha256, DigestForm::QuotedString);
+            headers.push(("Content-Digest", digest));
+            components.push("content-digest");
+        }
+        let signed = {
+            let values = |name: &str| -> Vec<&[u8]> {
+                headers
+                    .iter()
+                    .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.as_bytes())
+                    .collect()
+            };
+            let request =
+                SignedRequest::new(method, "http", &authority, target, values).with_body(body);
+            key.sign_request(
+                &request,
+                &SignatureParams::new(&components, created).with_expires(created + 15),
+            )
+            .unwrap_or_else(|e| panic!("signing: {e}"))
+        };
+        headers.push(("Signature", signed.signature));
+        headers.push(("Signature-Input", signed.signature_input));
+        let pairs: Vec<(&str, &[u8])> = headers.iter().map(|(n, v)| (*n, v.as_bytes())).collect();
+        let observed = client::send(server.port, method, target, &pairs, body)
+            .unwrap_or_else(|e| panic!("{package}: no HTTP answer: {e}"));
+        assert_eq!(
+            observed.status,
+            200,
+            "{package}: {method} signed with the vendor's test key:\n{}",
+            server.stderr()
+        );
+        // The same request to another query is refused.
+        let other = client::send(
+            server.port,
+            method,
+            "/token-message-signing?param1=other",
+            &pairs,
+            body,
+        )
+        .unwrap_or_else(|e| panic!("{package}: no HTTP answer: {e}"));
+        assert_eq!(other.status, 401, "{package}: {method} to another query");
     }
 }
