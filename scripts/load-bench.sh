@@ -22,18 +22,25 @@
 #   (/proc/PID/task/*/schedstat): on a shared machine, how much neighbours got in the way.
 #
 # Usage: scripts/load-bench.sh [--smoke] [--rounds R] [--duration D] [--connections C]
-#                              [--no-build] [--keep FILE] [--report FILE]
+#                              [--no-build] [--keep FILE] [--report FILE] [--flood [SECONDS]]
 #   --smoke        1 round of 1 s, statuses only (a check that all of it works)
 #   --keep FILE    also write the raw per-run table (TSV) to FILE
 #   --report FILE  print the summary of a table kept earlier, and run nothing
+#   --flood [S]    instead: each example under a flood of invalid tokens (garbage, then
+#                  a bad signature) for S seconds each (default 10), at full speed, and
+#                  the bytes of log each flood wrote (the target: under 1 MB)
 # BENCH_RUST_LOG=warn sets RUST_LOG for the servers (default: unset, as a user runs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rounds=5 duration=4 connections=32 smoke=0 do_build=1 keep='' report_from=''
+rounds=5 duration=4 connections=32 smoke=0 do_build=1 keep='' report_from='' flood=0
 while (($#)); do
   case $1 in
     --smoke) smoke=1 rounds=1 duration=1 ;;
+    --flood)
+      flood=10
+      if [[ ${2-} =~ ^[0-9]+$ ]]; then flood=$2; shift; fi
+      ;;
     --rounds) rounds=$2; shift ;;
     --duration) duration=$2; shift ;;
     --connections) connections=$2; shift ;;
@@ -153,6 +160,48 @@ EOF
 
 if [[ -n $report_from ]]; then
   report "$report_from"
+  exit 0
+fi
+
+# flood_report: each example, a flood of garbage and one of bad signatures, the log it wrote.
+flood_report() {
+  local fw secret port log kind tok out requests duration_us statuses errors bytes verdict failed=0
+  echo "CPU: $(cpu_model)"
+  echo "wrk -t1 -c$connections, ${flood} s per flood; servers on core $server_core, wrk on core $load_core;" \
+    "RUST_LOG ${BENCH_RUST_LOG:-unset}"
+  printf '%-7s %-14s %9s %8s %12s %10s  %s\n' example flood answers req/s "log bytes" "log B/req" result
+  for fw in axum actix rocket warp; do
+    secret=$(new_secret)
+    port=$(free_port)
+    log=$bench_tmp/$fw.log
+    start_server "$fw" "$secret" "$port" "$log"
+    for kind in garbage bad-signature; do
+      if [[ $kind == garbage ]]; then tok=garbage; else tok=$(mint_token "$(new_secret)" 86400); fi
+      : >"$log"
+      out=$(taskset -c "$load_core" wrk -t1 -c"$connections" -d"${flood}s" -s "$status_lua" \
+        -H "Approov-Token: $tok" "http://127.0.0.1:$port/token-check")
+      bytes=$(file_bytes "$log")
+      requests=$(result_field requests <<<"$out")
+      duration_us=$(result_field duration_us <<<"$out")
+      statuses=$(result_field statuses <<<"$out")
+      errors=$(for e in connect read write timeout; do printf '%s' "$(result_field "$e" <<<"$out")"; done)
+      verdict=ok
+      if [[ $statuses != "401:$requests" || $errors != 0000 ]]; then
+        verdict="FAILED: $statuses, socket errors $errors" failed=1
+      elif ((bytes >= 1000000)); then
+        verdict="FAILED: 1 MB or more of log" failed=1
+      fi
+      awk -v fw="$fw" -v k="$kind" -v n="${requests:-0}" -v us="${duration_us:-1}" -v b="$bytes" -v v="$verdict" \
+        'BEGIN { printf "%-7s %-14s %9d %8.0f %12d %10.3f  %s\n", fw, k, n, n / (us / 1e6), b, (n ? b / n : 0), v }'
+    done
+    stop_server "$server_pid"
+  done
+  return "$failed"
+}
+
+if ((flood)); then
+  ((do_build)) && build axum actix rocket warp
+  flood_report || { echo "FAILED: see above" >&2; exit 1; }
   exit 0
 fi
 

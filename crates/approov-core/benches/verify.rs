@@ -1,56 +1,201 @@
 //! What one verification costs, next to its floor: one HMAC-SHA256 of the same
 //! signing input with the same backend (RustCrypto's `hmac`, which jsonwebtoken's
-//! `rust_crypto` provider wraps).
+//! `rust_crypto` provider wraps), measured twice: with the key schedule (a fresh
+//! `Hmac::new_from_slice` each time, as a check without a keyed state pays) and
+//! without it (a clone of a keyed state, as the verifier does).
+//!
+//! `APPROOV_BENCH_COUNT=N` runs each HS256 case N times without criterion and exits:
+//! for `valgrind --tool=callgrind`, whose instruction counts do not depend on the
+//! neighbours. `APPROOV_BENCH_CASE=name` runs that case only (see `CASES`);
+//! subtracting a run with N=0 from one with N gives the instructions per iteration
+//! (see BENCHMARKING.md).
 #![allow(missing_docs)]
 
 use std::hint::black_box;
 
-use approov_core::{Binding, BindingHeader};
+use approov_core::{ApproovVerifier, Binding, BindingHeader, BindingHeaders, KeySet, Verification};
 use approov_testkit::TestSecret;
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, Criterion};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-fn verify(c: &mut Criterion) {
-    let secret = TestSecret::new();
-    let verifier = secret.verifier();
-    let token = secret.token(3600, Some("Bearer user-session"));
-    let (signing_input, _) = token.rsplit_once('.').unwrap_or_default();
-    let garbage = "x".repeat(token.len());
-    let bad_signature = format!("{signing_input}.{}", "A".repeat(43));
-    assert!(
-        verifier.verify(&token).is_ok(),
-        "the bench token must verify"
-    );
+/// The HS256 cases, by name: what the criterion benches and the counting mode share.
+struct Hs256 {
+    secret: TestSecret,
+    keyed: Hmac<Sha256>,
+    verifier: ApproovVerifier,
+    token: String,
+    signing_input: String,
+    garbage: String,
+    bad_signature: String,
+    binding: Binding,
+    double_bound: String,
+}
 
+const AUTHORIZATION: &[u8] = b"Bearer user-session";
+const SESSION_ID: &[u8] = b"session-1";
+
+/// A binding named by a type, as bound extractors take it.
+struct AuthorizationAndSessionId;
+impl BindingHeaders for AuthorizationAndSessionId {
+    const HEADERS: &'static [&'static str] = &["authorization", "sessionid"];
+}
+
+impl Hs256 {
+    fn new(verifier: impl FnOnce(&TestSecret) -> ApproovVerifier) -> Self {
+        let secret = TestSecret::new();
+        let verifier = verifier(&secret);
+        let token = secret.token(3600, Some("Bearer user-session"));
+        let (signing_input, _) = token.rsplit_once('.').unwrap_or_default();
+        let signing_input = signing_input.to_owned();
+        let garbage = "x".repeat(token.len());
+        let double_bound = secret.token_bound_to(3600, &["Bearer user-session", "session-1"]);
+        let bad_signature = format!("{signing_input}.{}", "A".repeat(43));
+        assert!(
+            verifier.verify(&token).is_ok(),
+            "the bench token must verify"
+        );
+        let keyed = <Hmac<Sha256> as Mac>::new_from_slice(secret.bytes())
+            .unwrap_or_else(|_| unreachable!());
+        let hs256 = Hs256 {
+            secret,
+            keyed,
+            verifier,
+            token,
+            signing_input,
+            garbage,
+            bad_signature,
+            binding: Binding::from(BindingHeader::AUTHORIZATION),
+            double_bound,
+        };
+        assert!(
+            hs256.bound_extractor().passed(),
+            "the double-bound token must pass"
+        );
+        hs256
+    }
+
+    fn floor_with_key_schedule(&self) -> impl Sized {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(black_box(self.secret.bytes()))
+            .unwrap_or_else(|_| unreachable!());
+        mac.update(black_box(self.signing_input.as_bytes()));
+        mac.finalize().into_bytes()
+    }
+
+    fn floor_keyed(&self) -> impl Sized {
+        let mut mac = black_box(&self.keyed).clone();
+        mac.update(black_box(self.signing_input.as_bytes()));
+        mac.finalize().into_bytes()
+    }
+
+    fn valid(&self) -> impl Sized {
+        self.verifier.verify(black_box(&self.token))
+    }
+
+    fn bound(&self) -> impl Sized {
+        self.verifier
+            .verify_header_values([black_box(self.token.as_bytes())])
+            .and_then(|claims| {
+                self.binding
+                    .check(&claims, |_| [black_box(AUTHORIZATION)])
+                    .map(|()| claims)
+            })
+    }
+
+    /// What a bound extractor does: the binding its type names, then the whole check.
+    fn bound_extractor(&self) -> Verification {
+        let binding = black_box(AuthorizationAndSessionId::binding());
+        let token = black_box(self.double_bound.as_bytes());
+        self.verifier.check_request(
+            |name| match name {
+                "authorization" => [AUTHORIZATION],
+                "sessionid" => [SESSION_ID],
+                _ => [token],
+            },
+            Some(&binding),
+        )
+    }
+
+    /// What an adapter calls: the header, the token, the outcome kept for the handler.
+    fn check_request(&self) -> impl Sized {
+        let token = black_box(self.token.as_bytes());
+        self.verifier.check_request(|_| [token], None)
+    }
+
+    fn garbage(&self) -> impl Sized {
+        self.verifier.verify(black_box(&self.garbage))
+    }
+
+    fn bad_signature(&self) -> impl Sized {
+        self.verifier.verify(black_box(&self.bad_signature))
+    }
+}
+
+/// Every HS256 case: its criterion name, its short name for `APPROOV_BENCH_CASE`.
+type Case = (&'static str, &'static str, fn(&Hs256));
+
+const CASES: &[Case] = &[
+    (
+        "floor: HMAC-SHA256 of the signing input, key schedule included",
+        "floor",
+        |h| drop(black_box(h.floor_with_key_schedule())),
+    ),
+    (
+        "floor: HMAC-SHA256 of the signing input, keyed state cloned",
+        "floor-keyed",
+        |h| drop(black_box(h.floor_keyed())),
+    ),
+    ("verify: valid token", "valid", |h| {
+        drop(black_box(h.valid()))
+    }),
+    ("verify header + binding: valid bound token", "bound", |h| {
+        drop(black_box(h.bound()))
+    }),
+    (
+        "check_request: valid token, Verification kept",
+        "check-request",
+        |h| drop(black_box(h.check_request())),
+    ),
+    (
+        "check_request: bound extractor, binding named by a type",
+        "bound-extractor",
+        |h| drop(black_box(h.bound_extractor())),
+    ),
+    ("reject: garbage", "garbage", |h| {
+        drop(black_box(h.garbage()))
+    }),
+    ("reject: bad signature", "bad-signature", |h| {
+        drop(black_box(h.bad_signature()))
+    }),
+];
+
+/// Runs the cases `count` times each, without criterion, for callgrind.
+#[inline(never)]
+fn count_mode(count: u64, only: Option<&str>) {
+    // The secret alone: no key pairs to generate (slow under valgrind).
+    let hs256 = Hs256::new(|secret| {
+        let keys = KeySet::new().with_hs256_secret(secret.bytes());
+        ApproovVerifier::from_keys(keys.unwrap_or_else(|e| unreachable!("{e}")))
+    });
+    for (_, name, case) in CASES {
+        if only.is_some_and(|only| only != *name) {
+            continue;
+        }
+        for _ in 0..count {
+            case(&hs256);
+        }
+    }
+}
+
+fn verify(c: &mut Criterion) {
+    let hs256 = Hs256::new(TestSecret::verifier);
     let mut group = c.benchmark_group("approov-core");
-    group.bench_function("floor: HMAC-SHA256 of the signing input", |b| {
-        b.iter(|| {
-            let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(black_box(secret.bytes()))
-                .unwrap_or_else(|_| unreachable!());
-            mac.update(black_box(signing_input.as_bytes()));
-            black_box(mac.finalize().into_bytes())
-        })
-    });
-    group.bench_function("verify: valid token", |b| {
-        b.iter(|| black_box(verifier.verify(black_box(&token))))
-    });
-    let binding = Binding::from(BindingHeader::AUTHORIZATION);
-    group.bench_function("verify header + binding: valid bound token", |b| {
-        b.iter(|| {
-            verifier
-                .verify_header_values([black_box(token.as_bytes())])
-                .and_then(|claims| binding.check(&claims, |_| [b"Bearer user-session".as_slice()]))
-        })
-    });
-    group.bench_function("reject: garbage", |b| {
-        b.iter(|| black_box(verifier.verify(black_box(&garbage))))
-    });
-    group.bench_function("reject: bad signature", |b| {
-        b.iter(|| black_box(verifier.verify(black_box(&bad_signature))))
-    });
+    for (name, _, case) in CASES {
+        group.bench_function(*name, |b| b.iter(|| case(&hs256)));
+    }
     // Key sets: the verifier above has the test public keys beside the secret.
-    for key in secret.keys().configured() {
+    let verifier = &hs256.verifier;
+    for key in hs256.secret.keys().configured() {
         let token = key.token(3600, None);
         assert!(
             verifier.verify(&token).is_ok(),
@@ -60,7 +205,8 @@ fn verify(c: &mut Criterion) {
             b.iter(|| black_box(verifier.verify(black_box(&token))))
         });
     }
-    let unknown_kid = secret
+    let unknown_kid = hs256
+        .secret
         .keys()
         .es256
         .renamed(approov_core::Algorithm::ES256, "not-configured")
@@ -72,4 +218,13 @@ fn verify(c: &mut Criterion) {
 }
 
 criterion_group!(benches, verify);
-criterion_main!(benches);
+
+fn main() {
+    if let Ok(count) = std::env::var("APPROOV_BENCH_COUNT") {
+        let count = count.parse().unwrap_or_else(|_| unreachable!("a count"));
+        count_mode(count, std::env::var("APPROOV_BENCH_CASE").ok().as_deref());
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

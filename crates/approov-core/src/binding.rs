@@ -1,12 +1,14 @@
 //! Token binding: a token's `pay` claim is the hash of other headers' values.
 
+use std::any::TypeId;
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
+use std::sync::Arc;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use crate::header::single_value;
 use crate::{ApproovClaims, TokenRejection};
@@ -76,14 +78,15 @@ impl From<&'static str> for BindingHeader {
 /// assert_eq!(double.headers().len(), 2);
 /// assert_eq!(single, Binding::from("Authorization"));
 /// ```
+// Shared, not copied: a verification keeps the binding it checked, once per request.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Binding(Cow<'static, [BindingHeader]>);
+pub struct Binding(Arc<[BindingHeader]>);
 
 impl Binding {
     /// Binds to `headers`, in this order. A binding to no header at all fails
     /// closed: it rejects every token ([`TokenRejection::BindingMismatch`]).
     pub fn new(headers: impl Into<Vec<BindingHeader>>) -> Self {
-        Binding(Cow::Owned(headers.into()))
+        Binding(headers.into().into())
     }
 
     /// The headers, in the order their values are hashed.
@@ -144,7 +147,7 @@ impl Binding {
         let len = STANDARD
             .encode_slice(hasher.finalize(), &mut expected)
             .map_err(|_| TokenRejection::BindingMismatch)?;
-        if bool::from(expected[..len].ct_eq(pay.as_bytes())) {
+        if crate::keys::constant_time_eq(&expected[..len], pay.as_bytes()) {
             Ok(())
         } else {
             Err(TokenRejection::BindingMismatch)
@@ -162,7 +165,7 @@ impl fmt::Debug for Binding {
 
 impl From<BindingHeader> for Binding {
     fn from(header: BindingHeader) -> Self {
-        Binding(Cow::Owned(vec![header]))
+        Binding(Arc::new([header]))
     }
 }
 
@@ -203,15 +206,42 @@ pub trait BindingHeaders: Send + Sync + 'static {
     /// The headers' names, in the order their values are hashed.
     const HEADERS: &'static [&'static str];
 
-    /// The headers as a [`Binding`].
+    /// The headers as a [`Binding`]. Bound extractors ask for it on every request:
+    /// the default builds it once per thread and type, then hands out the same one.
     fn binding() -> Binding {
+        cached_binding::<Self>()
+    }
+}
+
+thread_local! {
+    /// The bindings of the `BindingHeaders` types this thread has asked for.
+    static BINDINGS: RefCell<Vec<(TypeId, Binding)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn cached_binding<H: BindingHeaders + ?Sized>() -> Binding {
+    let build = || {
         Binding::new(
-            Self::HEADERS
+            H::HEADERS
                 .iter()
                 .map(|name| BindingHeader::new(*name))
                 .collect::<Vec<_>>(),
         )
-    }
+    };
+    let id = TypeId::of::<H>();
+    BINDINGS
+        .try_with(|cache| {
+            let mut cache = cache.try_borrow_mut().ok()?;
+            if let Some((_, binding)) = cache.iter().find(|(type_id, _)| *type_id == id) {
+                return Some(binding.clone());
+            }
+            let binding = build();
+            cache.push((id, binding.clone()));
+            Some(binding)
+        })
+        .ok()
+        .flatten()
+        // While the thread's locals are torn down: built afresh.
+        .unwrap_or_else(build)
 }
 
 /// Binds tokens to the `Authorization` header: the default binding.
@@ -242,4 +272,33 @@ pub fn binding_claim<'v>(header_values: impl IntoIterator<Item = &'v [u8]>) -> S
         hasher.update(value.trim_ascii());
     }
     STANDARD.encode(hasher.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Double;
+    impl BindingHeaders for Double {
+        const HEADERS: &'static [&'static str] = &["Authorization", "SessionId"];
+    }
+
+    #[test]
+    fn a_binding_type_is_built_once_per_thread() {
+        let (first, again) = (Double::binding(), Double::binding());
+        assert!(Arc::ptr_eq(&first.0, &again.0));
+        assert_eq!(
+            first,
+            Binding::from([
+                BindingHeader::AUTHORIZATION,
+                BindingHeader::new("sessionid")
+            ])
+        );
+        assert_eq!(
+            AuthorizationBinding::binding(),
+            Binding::from(BindingHeader::AUTHORIZATION)
+        );
+        let elsewhere = std::thread::spawn(Double::binding).join();
+        assert_eq!(elsewhere.ok(), Some(first));
+    }
 }

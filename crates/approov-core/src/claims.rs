@@ -68,6 +68,14 @@ impl<'de> Deserialize<'de> for ApproovClaims {
 
 /// Parses a verified token's payload: the rejection says what is wrong with it.
 pub(crate) fn parse_claims(json: &[u8]) -> Result<ApproovClaims, TokenRejection> {
+    match parse_plain(json) {
+        Some(claims) => Ok(claims),
+        None => parse_claims_with_serde(json),
+    }
+}
+
+/// Parses any payload with serde_json.
+fn parse_claims_with_serde(json: &[u8]) -> Result<ApproovClaims, TokenRejection> {
     let mut deserializer = serde_json::Deserializer::from_slice(json);
     let claims = match deserializer.deserialize_map(ClaimsVisitor) {
         Ok(claims) => claims?,
@@ -94,7 +102,7 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut claims = Claims::default();
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+        while let Some(ClaimName(key)) = map.next_key::<ClaimName<'de>>()? {
             let accepted = match &*key {
                 "exp" => claims.exp.set(map.next_value::<NumericDate>()?, "exp"),
                 "nbf" => claims.nbf.set(map.next_value::<NumericDate>()?, "nbf"),
@@ -104,7 +112,7 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
                 }
                 _ => {
                     let value = map.next_value::<Value>()?;
-                    claims.other(key.into_owned(), value)
+                    claims.other(key, value)
                 }
             };
             if let Err(rejection) = accepted {
@@ -113,6 +121,124 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
                 return Ok(Err(rejection));
             }
         }
+        Ok(claims.finish().ok_or(TokenRejection::MissingExpiry))
+    }
+}
+
+/// Reads the payload of a token as Approov issues it, without serde: a flat JSON
+/// object whose values are strings without escapes and non-negative integers, each
+/// name once, `exp` a number, the typed claims strings. Anything else, valid or not,
+/// is `None`, and [`parse_claims`] hands it to serde_json, so that every rejection is
+/// serde_json's as before. What this accepts, serde_json accepts too, with the same
+/// claims: the tests below hold the two against each other.
+fn parse_plain(json: &[u8]) -> Option<ApproovClaims> {
+    // Checked once here, so that names and values are slices of it.
+    let mut reader = Plain {
+        json: std::str::from_utf8(json).ok()?,
+        at: 0,
+    };
+    let mut claims = Claims::default();
+    reader.skip_white_space();
+    reader.expect(b'{')?;
+    reader.skip_white_space();
+    loop {
+        let name = reader.string()?;
+        reader.skip_white_space();
+        reader.expect(b':')?;
+        reader.skip_white_space();
+        match reader.peek()? {
+            b'"' => {
+                let text = reader.string()?;
+                claims.plain_text(name, text)?;
+            }
+            b'0'..=b'9' => {
+                let number = reader.integer()?;
+                claims.plain_number(name, number)?;
+            }
+            _ => return None,
+        }
+        reader.skip_white_space();
+        match reader.next()? {
+            b',' => reader.skip_white_space(),
+            b'}' => break,
+            _ => return None,
+        }
+    }
+    reader.skip_white_space();
+    if reader.at != reader.json.len() {
+        return None;
+    }
+    claims.finish()
+}
+
+/// A cursor over the JSON of [`parse_plain`].
+struct Plain<'j> {
+    json: &'j str,
+    at: usize,
+}
+
+impl<'j> Plain<'j> {
+    fn peek(&self) -> Option<u8> {
+        self.json.as_bytes().get(self.at).copied()
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        let byte = self.peek()?;
+        self.at += 1;
+        Some(byte)
+    }
+
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        (self.next()? == byte).then_some(())
+    }
+
+    fn skip_white_space(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.at += 1;
+        }
+    }
+
+    /// A string without escapes (and so without control characters).
+    fn string(&mut self) -> Option<&'j str> {
+        self.expect(b'"')?;
+        let start = self.at;
+        loop {
+            match self.next()? {
+                b'"' => break,
+                b'\\' | ..b' ' => return None,
+                _ => {}
+            }
+        }
+        self.json.get(start..self.at - 1)
+    }
+
+    /// A non-negative integer that fits a `u64`, with nothing after it that would make
+    /// it a fraction or an exponent.
+    fn integer(&mut self) -> Option<u64> {
+        let first = self.next()?;
+        if !first.is_ascii_digit() {
+            return None;
+        }
+        let mut value = u64::from(first - b'0');
+        while let Some(digit @ b'0'..=b'9') = self.peek() {
+            if first == b'0' {
+                return None; // a leading zero is not JSON
+            }
+            value = value
+                .checked_mul(10)?
+                .checked_add(u64::from(digit - b'0'))?;
+            self.at += 1;
+        }
+        match self.peek() {
+            Some(b'.' | b'e' | b'E') => None,
+            _ => Some(value),
+        }
+    }
+}
+
+impl Claims {
+    /// The claims read, or `None` without an `exp`.
+    fn finish(self) -> Option<ApproovClaims> {
         let Claims {
             exp: Slot(exp),
             nbf: Slot(nbf),
@@ -122,12 +248,10 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
             pay,
             ipk,
             other,
-        } = claims;
-        let Some(exp) = exp else {
-            return Ok(Err(TokenRejection::MissingExpiry));
-        };
-        Ok(Ok(ApproovClaims {
-            exp,
+            typed_seen: _,
+        } = self;
+        Some(ApproovClaims {
+            exp: exp?,
             nbf,
             ip,
             did,
@@ -135,7 +259,48 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
             pay,
             ipk,
             other,
-        }))
+        })
+    }
+
+    /// A string claim of [`parse_plain`]; `None` for what serde_json must judge.
+    fn plain_text(&mut self, name: &str, text: &str) -> Option<()> {
+        let slot = match name {
+            "ip" => &mut self.ip,
+            "did" => &mut self.did,
+            "arc" => &mut self.arc,
+            "pay" => &mut self.pay,
+            "ipk" => &mut self.ipk,
+            "exp" | "nbf" => return None,
+            _ => return self.plain_other(name, Value::String(text.to_owned())),
+        };
+        if slot.is_some() {
+            return None;
+        }
+        *slot = Some(text.to_owned());
+        Some(())
+    }
+
+    /// A number claim of [`parse_plain`]; `None` for what serde_json must judge.
+    fn plain_number(&mut self, name: &str, number: u64) -> Option<()> {
+        let slot = match name {
+            "exp" => &mut self.exp,
+            "nbf" => &mut self.nbf,
+            "ip" | "did" | "arc" | "pay" | "ipk" => return None,
+            _ => return self.plain_other(name, Value::from(number)),
+        };
+        if slot.0.is_some() {
+            return None;
+        }
+        slot.0 = Some(number);
+        Some(())
+    }
+
+    fn plain_other(&mut self, name: &str, value: Value) -> Option<()> {
+        if self.other.contains_key(name) {
+            return None;
+        }
+        self.other.insert(name.to_owned(), value);
+        Some(())
     }
 }
 
@@ -152,7 +317,12 @@ struct Claims {
     pay: Option<String>,
     ipk: Option<String>,
     other: Map<String, Value>,
+    /// Which of [`TYPED`] have been read, one bit each.
+    typed_seen: u8,
 }
+
+/// The typed string claims, in the order of [`Claims::typed_seen`]'s bits.
+const TYPED: [&str; 5] = ["ip", "did", "arc", "pay", "ipk"];
 
 /// A NumericDate claim, read at most once.
 #[derive(Default)]
@@ -186,9 +356,12 @@ impl Claims {
             "pay" => &mut self.pay,
             _ => &mut self.ipk,
         };
-        if slot.is_some() || self.other.contains_key(&*key) {
+        let bit = 1 << TYPED.iter().position(|name| *name == key).unwrap_or(0);
+        // Seen already, even as `null` (which leaves no other trace).
+        if self.typed_seen & bit != 0 {
             return Err(TWICE);
         }
+        self.typed_seen |= bit;
         match value {
             Value::String(text) => *slot = Some(text),
             Value::Null => {}
@@ -199,11 +372,43 @@ impl Claims {
         Ok(())
     }
 
-    fn other(&mut self, key: String, value: Value) -> Result<(), TokenRejection> {
-        match self.other.insert(key, value) {
+    fn other(&mut self, key: Cow<'_, str>, value: Value) -> Result<(), TokenRejection> {
+        match self.other.insert(key.into_owned(), value) {
             Some(_) => Err(TWICE),
             None => Ok(()),
         }
+    }
+}
+
+/// A claim's name, borrowed from the payload unless it has escapes: serde's own
+/// `Cow<str>` always copies, and names are read on every request.
+struct ClaimName<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for ClaimName<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(ClaimNameVisitor)
+    }
+}
+
+struct ClaimNameVisitor;
+
+impl<'de> Visitor<'de> for ClaimNameVisitor {
+    type Value = ClaimName<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a claim name")
+    }
+
+    fn visit_borrowed_str<E>(self, name: &'de str) -> Result<ClaimName<'de>, E> {
+        Ok(ClaimName(Cow::Borrowed(name)))
+    }
+
+    fn visit_str<E>(self, name: &str) -> Result<ClaimName<'de>, E> {
+        Ok(ClaimName(Cow::Owned(name.to_owned())))
+    }
+
+    fn visit_string<E>(self, name: String) -> Result<ClaimName<'de>, E> {
+        Ok(ClaimName(Cow::Owned(name)))
     }
 }
 
@@ -311,12 +516,154 @@ mod tests {
             r#"{"exp":5,"did":"a","did":"b"}"#,
             r#"{"exp":5,"did":1,"did":"b"}"#,
             r#"{"exp":5,"iss":"a","iss":"b"}"#,
+            r#"{"exp":5,"did":null,"did":"b"}"#,
+            r#"{"exp":5,"did":null,"did":null}"#,
+            r#"{"exp":5,"ipk":"a","ipk":null}"#,
+            r#"{"exp":5,"pay":null,"pay":7}"#,
         ] {
             assert_eq!(
                 parsed(json),
                 Err(TokenRejection::InvalidClaims("a claim appears twice")),
                 "{json}"
             );
+        }
+    }
+
+    /// serde_json's reading, for the plain reader to be held against.
+    fn by_serde(json: &[u8]) -> Result<ApproovClaims, TokenRejection> {
+        parse_claims_with_serde(json)
+    }
+
+    #[test]
+    fn the_plain_reader_takes_approov_tokens_as_serde_json_does() {
+        for json in [
+            r#"{"exp":1700000000,"ip":"1.2.3.4","did":"ExampleApproovDeviceID=="}"#,
+            r#"{"exp":1700000000,"iat":1699999990,"did":"d","pay":"w1Xc6WwWEogNEZQP/dkBTThsJT4MNlKmzQanIm970rY="}"#,
+            r#" { "exp" : 0 , "nbf":3,"arc":"a b","ipk":"MFkw","iss":"approov.io" , "":"" } "#,
+            "{\"exp\":5,\"é\":\"ü\u{7f}\"}",
+            "{\"exp\":18446744073709551615,\r\n\t\"sub\":\"x\"}",
+        ] {
+            let plain = parse_plain(json.as_bytes());
+            assert!(plain.is_some(), "{json}");
+            assert_eq!(
+                plain.ok_or(TokenRejection::Expired),
+                by_serde(json.as_bytes())
+            );
+        }
+    }
+
+    #[test]
+    fn the_plain_reader_leaves_the_rest_to_serde_json() {
+        for json in [
+            r#"{"exp":18446744073709551616}"#,
+            r#"{"exp":01}"#,
+            r#"{"exp":-1}"#,
+            r#"{"exp":1.5}"#,
+            r#"{"exp":1e3}"#,
+            r#"{"exp":1E3}"#,
+            r#"{"exp":"5"}"#,
+            r#"{"exp":5,"exp":5}"#,
+            r#"{"exp":5,"did":"a","did":"a"}"#,
+            r#"{"exp":5,"x":1,"x":1}"#,
+            r#"{"exp":5,"did":5}"#,
+            r#"{"exp":5,"did":null}"#,
+            r#"{"exp":5,"a":"\u0041"}"#,
+            "{\"exp\":5,\"a\":\"\t\"}",
+            r#"{"exp":5,"a":true}"#,
+            r#"{"exp":5,"a":[1]}"#,
+            r#"{"exp":5,"a":{}}"#,
+            r#"{"exp":5,}"#,
+            r#"{"exp":5} x"#,
+            r#"{"exp":5"#,
+            r#"{"exp" 5}"#,
+            r#"{"did":"d"}"#,
+            "{}",
+            "[]",
+            "",
+        ] {
+            assert_eq!(parse_plain(json.as_bytes()), None, "{json}");
+        }
+        assert_eq!(parse_plain(b"{\"exp\":5,\"a\":\"\xff\"}"), None);
+    }
+
+    mod against_serde_json {
+        use proptest::prelude::*;
+
+        use super::{by_serde, parse_plain};
+
+        /// A member as Approov writes them: a name without escapes, a plain string or
+        /// a non-negative integer.
+        fn plain_member() -> impl Strategy<Value = String> {
+            let name = prop::sample::select(vec![
+                "nbf", "ip", "did", "arc", "pay", "ipk", "iat", "iss", "sub", "jti", "", "a b",
+            ]);
+            let value = prop_oneof![
+                any::<u64>().prop_map(|n| n.to_string()),
+                (0u64..2_000_000_000).prop_map(|n| n.to_string()),
+                "[ -~]{0,12}".prop_map(|s| format!("{s:?}")),
+            ];
+            (name, space(), value, space()).prop_map(|(name, before, value, after)| {
+                format!("\"{name}\"{before}:{after}{value}")
+            })
+        }
+
+        /// Any other member, valid JSON or not.
+        fn odd_member() -> impl Strategy<Value = String> {
+            let name = prop::sample::select(vec!["exp", "nbf", "did", "iat", "é", "\\u0065xp"]);
+            let value = prop_oneof![
+                any::<i64>().prop_map(|n| n.to_string()),
+                Just("007".to_owned()),
+                Just("-0".to_owned()),
+                Just("18446744073709551616".to_owned()),
+                Just("1.5".to_owned()),
+                Just("2e9".to_owned()),
+                Just("null".to_owned()),
+                Just("true".to_owned()),
+                Just("[1,\"a\"]".to_owned()),
+                Just("{\"a\":1}".to_owned()),
+                "\\PC{0,6}".prop_map(|s| format!("{s:?}")),
+                "[a-z\\\\\"]{0,6}".prop_map(|s| format!("\"{s}\"")),
+            ];
+            (name, space(), value, space()).prop_map(|(name, before, value, after)| {
+                format!("\"{name}\"{before}:{after}{value}")
+            })
+        }
+
+        fn space() -> impl Strategy<Value = &'static str> + Clone {
+            prop::sample::select(vec!["", "", "", " ", "\n\t", "\r"])
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(8000))]
+
+            #[test]
+            fn what_the_plain_reader_accepts_serde_json_reads_the_same(
+                members in prop::collection::vec(prop_oneof![8 => plain_member(), 1 => odd_member()], 0..7),
+                exp in prop::option::weighted(0.9, (any::<u64>(), any::<prop::sample::Index>())),
+                lead in space(),
+                tail in prop::sample::select(vec!["", "", "", " ", "x", ",", "}"]),
+                cut in any::<prop::sample::Index>(),
+                flip in any::<prop::sample::Index>(),
+                mutate in 0u8..8,
+            ) {
+                let mut members = members;
+                if let Some((exp, at)) = exp {
+                    members.insert(at.index(members.len() + 1), format!("\"exp\":{exp}"));
+                }
+                let mut json = format!("{lead}{{{}}}{tail}", members.join(",")).into_bytes();
+                // Now and then a byte cut off or changed, so broken JSON is tried too.
+                match mutate {
+                    0 => json.truncate(cut.index(json.len() + 1)),
+                    1 if !json.is_empty() => {
+                        let at = flip.index(json.len());
+                        json[at] = json[at].wrapping_add(1);
+                    }
+                    _ => {}
+                }
+                if let Some(plain) = parse_plain(&json) {
+                    prop_assert_eq!(Ok(plain), by_serde(&json));
+                }
+            }
         }
     }
 

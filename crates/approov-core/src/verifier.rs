@@ -484,13 +484,16 @@ impl ApproovVerifier {
     pub fn verify_at(&self, token: &str, now: u64) -> Result<ApproovClaims, TokenRejection> {
         let parts = split_compact(token)?;
         let header = read_header(parts.header)?;
+        // The decoded payload: on the stack for the usual sizes, on the heap beyond.
+        let mut stack = [0u8; STACK_PAYLOAD_LEN];
+        let mut heap = Vec::new();
         let payload = {
             let keys = self.inner.keys.load();
             match keys.choose(header.alg, header.kid.as_deref()) {
                 Ok(Choice::Secrets(secrets)) => {
                     let signature = decode_signature(parts.signature)?;
                     // Decoding checks the alphabet, so it runs before the HMAC; the JSON waits.
-                    let payload = decode_payload(parts.payload)?;
+                    let payload = decode_payload(parts.payload, &mut stack, &mut heap)?;
                     let input = parts.signing_input.as_bytes();
                     if !secrets
                         .iter()
@@ -504,7 +507,7 @@ impl ApproovVerifier {
                     let signature = URL_SAFE_NO_PAD
                         .decode(parts.signature)
                         .map_err(|_| TokenRejection::Malformed("signature is not base64url"))?;
-                    let payload = decode_payload(parts.payload)?;
+                    let payload = decode_payload(parts.payload, &mut stack, &mut heap)?;
                     if !key.verifies(parts.signing_input.as_bytes(), &signature) {
                         return Err(TokenRejection::BadSignature);
                     }
@@ -518,7 +521,7 @@ impl ApproovVerifier {
                 }
             }
         };
-        let claims = parse_claims(&payload)?;
+        let claims = parse_claims(payload)?;
         let leeway = self.inner.leeway;
         if now >= claims.exp.saturating_add(leeway) {
             return Err(TokenRejection::Expired);
@@ -569,10 +572,28 @@ fn split_compact(token: &str) -> Result<CompactParts<'_>, TokenRejection> {
     })
 }
 
-fn decode_payload(encoded: &str) -> Result<Vec<u8>, TokenRejection> {
-    URL_SAFE_NO_PAD
-        .decode(encoded)
-        .map_err(|_| TokenRejection::Malformed("payload is not base64url"))
+/// Payloads whose decoded length is estimated at most this are decoded on the stack:
+/// Approov's are a few hundred bytes.
+const STACK_PAYLOAD_LEN: usize = 512;
+
+/// Decodes the payload into `stack` when it fits, else into `heap`.
+fn decode_payload<'b>(
+    encoded: &str,
+    stack: &'b mut [u8; STACK_PAYLOAD_LEN],
+    heap: &'b mut Vec<u8>,
+) -> Result<&'b [u8], TokenRejection> {
+    const NOT_BASE64URL: TokenRejection = TokenRejection::Malformed("payload is not base64url");
+    if base64::decoded_len_estimate(encoded.len()) <= STACK_PAYLOAD_LEN {
+        let len = URL_SAFE_NO_PAD
+            .decode_slice(encoded, stack)
+            .map_err(|_| NOT_BASE64URL)?;
+        Ok(&stack[..len])
+    } else {
+        URL_SAFE_NO_PAD
+            .decode_vec(encoded, heap)
+            .map_err(|_| NOT_BASE64URL)?;
+        Ok(heap)
+    }
 }
 
 /// The 32 signature bytes of an HS256 token, from exactly 43 base64url characters.
@@ -602,6 +623,11 @@ struct JoseHeader<'a> {
     kid: Option<String>,
     /// Critical extensions this verifier cannot honour (RFC 7515 §4.1.11).
     crit: Option<serde::de::IgnoredAny>,
+    /// Every other member, read only so that the whole header is checked to be JSON
+    /// text (RFC 7515 §5.2: UTF-8, no unpaired surrogate escapes); being flattened, it
+    /// also makes the header readable only from a JSON object, never from an array.
+    #[serde(flatten)]
+    _rest: serde_json::Map<String, serde_json::Value>,
 }
 
 /// What the JOSE header says about the key.
@@ -649,6 +675,96 @@ pub(crate) fn unix_now() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An HS256 token with the JOSE header `header` (any bytes) over `claims`.
+    fn with_header(secret: &[u8], header: &[u8], claims: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header),
+            URL_SAFE_NO_PAD.encode(claims)
+        );
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret)
+            .unwrap_or_else(|_| unreachable!("any key length"));
+        mac.update(input.as_bytes());
+        let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+        format!("{input}.{signature}")
+    }
+
+    /// An HS256 token with the usual header over `claims`, signed with `secret`.
+    fn hs256(secret: &[u8], claims: &str) -> String {
+        with_header(secret, br#"{"alg":"HS256","typ":"JWT"}"#, claims)
+    }
+
+    #[test]
+    fn payloads_past_the_stack_buffer_are_decoded_on_the_heap() {
+        let secret = b"a secret of thirty-two bytes, or more";
+        let verifier =
+            ApproovVerifier::from_keys(KeySet::new().with_hs256_secret(secret).unwrap_or_default());
+        for len in [
+            0,
+            STACK_PAYLOAD_LEN - 40,
+            STACK_PAYLOAD_LEN,
+            4 * STACK_PAYLOAD_LEN,
+        ] {
+            let note = "n".repeat(len);
+            let token = hs256(secret, &format!(r#"{{"exp":2000000000,"note":"{note}"}}"#));
+            let claims = verifier.verify_at(&token, 1_000_000_000);
+            assert_eq!(
+                claims.map(|c| c.other["note"].as_str().map(str::len)),
+                Ok(Some(len)),
+                "{len}"
+            );
+            // One character outside the alphabet, at the end of the payload.
+            let (input, signature) = token.rsplit_once('.').unwrap_or_default();
+            let broken = format!("{}*.{signature}", &input[..input.len() - 1]);
+            assert_eq!(
+                verifier.verify_at(&broken, 1_000_000_000),
+                Err(TokenRejection::Malformed("payload is not base64url")),
+                "{len}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_signed_header_must_be_a_json_object_of_text() {
+        let secret = b"a secret of thirty-two bytes, or more";
+        let verifier =
+            ApproovVerifier::from_keys(KeySet::new().with_hs256_secret(secret).unwrap_or_default());
+        let claims = r#"{"exp":2000000000}"#;
+        let verdict = |header: &[u8]| verifier.verify_at(&with_header(secret, header, claims), 1);
+        // Held against what must pass, so that the rejections below are the header's.
+        for header in [
+            br#"{"alg":"HS256"}"#.as_slice(),
+            br#" {"alg":"HS256","typ":"JWT","x":"\u00e9\ud83d\ude00","crit":null}"#,
+            "{\"alg\":\"HS256\",\"x\":[\"é\",{\"y\":1}]}".as_bytes(),
+        ] {
+            assert!(
+                verdict(header).is_ok(),
+                "{}",
+                String::from_utf8_lossy(header)
+            );
+        }
+        for header in [
+            br#"["HS256",null,null]"#.as_slice(),
+            br#"["HS256"]"#,
+            br#"{"alg":"HS256","x":"\ud800"}"#,
+            br#"{"alg":"HS256","x":["\udc00"]}"#,
+            b"{\"alg\":\"HS256\",\"x\":\"\xff\"}",
+            b"{\"alg\":\"HS256\",\"\xc3\":1}",
+            br#"{"alg":"HS256","alg":"HS256"}"#,
+            br#"{"alg":"HS256","x":1,"#,
+        ] {
+            assert_eq!(
+                verdict(header),
+                Err(TokenRejection::Malformed(
+                    "header is not a JSON object with alg"
+                )),
+                "{}",
+                String::from_utf8_lossy(header)
+            );
+        }
+    }
 
     #[test]
     fn the_common_headers_are_what_they_claim() {

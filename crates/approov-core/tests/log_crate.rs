@@ -44,5 +44,8 @@ fn failures_reach_a_log_crate_logger_without_a_tracing_subscriber() {
             && text.contains("code=token_verification_failed")
             && text.contains("reason=the Approov token is malformed")
     };
-    assert!(lines.iter().any(rejection), "no log record of the rejection in {lines:?}");
+    assert!(
+        lines.iter().any(rejection),
+        "no log record of the rejection in {lines:?}"
+    );
 }

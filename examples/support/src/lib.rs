@@ -36,7 +36,7 @@ pub struct Options {
 
 impl Options {
     /// Reads the command line, `HOST` and `PORT`, and starts logging (`RUST_LOG`,
-    /// default `info`, to stderr). A bad argument or address prints one line to
+    /// default [`DEFAULT_LOG`], to stderr). A bad argument or address prints one line to
     /// stderr and exits with status 2.
     pub fn from_args(package: &'static str, default_port: u16) -> Options {
         init_logging();
@@ -173,9 +173,18 @@ fn address(default_port: u16) -> Result<SocketAddr, String> {
         .ok_or_else(|| format!("HOST {host:?} is not an IP address or a name that resolves"))
 }
 
+/// What is logged when `RUST_LOG` is not set: `info`, but for Rocket's own lines about
+/// each request (`rocket::server`, and the `example_rocket::_` lines its route macros
+/// write when a guard fails). Rocket writes them through `log` for every request, 4 to
+/// 7 lines each, with no limit: they cost about as much CPU as Rocket itself, and a
+/// flood of bad tokens would fill a disk. approov-rs' own rejection lines (`info`, at
+/// most `APPROOV_LOG_LINES_PER_SECOND` per code) are kept. `RUST_LOG=info` shows
+/// Rocket's lines again. (The other frameworks log nothing per request.)
+pub const DEFAULT_LOG: &str = "info,rocket=warn,rocket::server=error,example_rocket::_=error";
+
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
