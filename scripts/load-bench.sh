@@ -145,6 +145,20 @@ for fw in frameworks:
     print(f"{fw:<9} {fmt(paired_ratio(fw, 'rps'), '.3f'):>11} {fmt(paired_ratio(fw, 'cpu'), '.3f'):>9} "
           f"{fmt(extra(fw, median), '+.2f'):>16} {fmt(extra(fw, best), '+.2f'):>12}")
 
+def paired_flood(fw, scenario):
+    """Median over rounds of CPU per request under a flood over that with a valid token."""
+    f, v = runs.get((fw, scenario), {}), runs.get((fw, "valid"), {})
+    ratios = [f[r]["cpu"] / v[r]["cpu"] for r in f if r in v]
+    return statistics.median(ratios) if ratios else None
+
+print()
+print("Floods against the valid path: CPU µs per request with garbage and with a bad signature over")
+print("that with a valid token, the median of each round's own pair (at most 1.00: a flood costs no")
+print("more than the valid path).")
+print(f"{'framework':<9} {'garbage':>8} {'bad-signature':>13}")
+for fw in frameworks:
+    print(f"{fw:<9} {fmt(paired_flood(fw, 'garbage'), '.3f'):>8} {fmt(paired_flood(fw, 'bad-signature'), '.3f'):>13}")
+
 if "axum" in frameworks and "peer" in frameworks:
     a, p = median(("axum", "valid"), "cpu"), median(("peer", "valid"), "cpu")
     au, pu = median(("axum", "unprotected"), "cpu"), median(("peer", "unprotected"), "cpu")

@@ -476,8 +476,9 @@ impl ApproovVerifier {
     ///
     /// The order is fixed so that the cheap checks come first: length and shape, the
     /// JOSE header's `alg`, the key its `kid` and `alg` choose (see [`KeySet`]), and the
-    /// base64url of every segment; then the signature; and only a token with a valid
-    /// signature has its claims parsed. The key set is read once per check: a
+    /// base64url of the signature; then the signature (an HS256 one before the payload
+    /// is decoded, as the HMAC is cheap; a public-key one after, as it is not); and only
+    /// a token with a valid signature has its claims parsed. The key set is read once per check: a
     /// concurrent [`rotate`](Self::rotate) is seen wholly or not at all. It is expired when
     /// `now >= exp + leeway` (RFC 7519 4.1.4) and not yet valid when
     /// `now + leeway < nbf` (4.1.5).
@@ -492,8 +493,9 @@ impl ApproovVerifier {
             match keys.choose(header.alg, header.kid.as_deref()) {
                 Ok(Choice::Secrets(secrets)) => {
                     let signature = decode_signature(parts.signature)?;
-                    // Decoding checks the alphabet, so it runs before the HMAC; the JSON waits.
-                    let payload = decode_payload(parts.payload, &mut stack, &mut heap)?;
+                    // The HMAC covers the encoded payload, and is cheap: it runs first, so
+                    // that a forged token, whatever its payload, costs one HMAC and no
+                    // decoding. Only a signed payload is decoded, then parsed.
                     let input = parts.signing_input.as_bytes();
                     if !secrets
                         .iter()
@@ -501,12 +503,13 @@ impl ApproovVerifier {
                     {
                         return Err(TokenRejection::BadSignature);
                     }
-                    payload
+                    decode_payload(parts.payload, &mut stack, &mut heap)?
                 }
                 Ok(Choice::Public(key)) => {
                     let signature = URL_SAFE_NO_PAD
                         .decode(parts.signature)
                         .map_err(|_| TokenRejection::Malformed("signature is not base64url"))?;
+                    // Decoded before the signature check, which costs far more than it.
                     let payload = decode_payload(parts.payload, &mut stack, &mut heap)?;
                     if !key.verifies(parts.signing_input.as_bytes(), &signature) {
                         return Err(TokenRejection::BadSignature);
@@ -678,17 +681,22 @@ mod tests {
 
     /// An HS256 token with the JOSE header `header` (any bytes) over `claims`.
     fn with_header(secret: &[u8], header: &[u8], claims: &str) -> String {
-        use hmac::{Hmac, Mac};
         let input = format!(
             "{}.{}",
             URL_SAFE_NO_PAD.encode(header),
             URL_SAFE_NO_PAD.encode(claims)
         );
+        with_raw_payload(secret, &input)
+    }
+
+    /// `signing_input` (header and payload segments, as given) signed with `secret`.
+    fn with_raw_payload(secret: &[u8], signing_input: &str) -> String {
+        use hmac::{Hmac, Mac};
         let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret)
             .unwrap_or_else(|_| unreachable!("any key length"));
-        mac.update(input.as_bytes());
+        mac.update(signing_input.as_bytes());
         let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
-        format!("{input}.{signature}")
+        format!("{signing_input}.{signature}")
     }
 
     /// An HS256 token with the usual header over `claims`, signed with `secret`.
@@ -715,13 +723,37 @@ mod tests {
                 Ok(Some(len)),
                 "{len}"
             );
-            // One character outside the alphabet, at the end of the payload.
-            let (input, signature) = token.rsplit_once('.').unwrap_or_default();
-            let broken = format!("{}*.{signature}", &input[..input.len() - 1]);
+            // One character outside the alphabet, at the end of a signed payload.
+            let (input, _) = token.rsplit_once('.').unwrap_or_default();
+            let broken = with_raw_payload(secret, &format!("{}*", &input[..input.len() - 1]));
             assert_eq!(
                 verifier.verify_at(&broken, 1_000_000_000),
                 Err(TokenRejection::Malformed("payload is not base64url")),
                 "{len}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_hs256_signature_is_checked_before_the_payload_is_decoded() {
+        let secret = b"a secret of thirty-two bytes, or more";
+        let verifier =
+            ApproovVerifier::from_keys(KeySet::new().with_hs256_secret(secret).unwrap_or_default());
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256"}"#);
+        for payload in ["e30*", "e30=", "e3+/", "e"] {
+            let signed = with_raw_payload(secret, &format!("{header}.{payload}"));
+            let (input, _) = signed.rsplit_once('.').unwrap_or_default();
+            let forged = format!("{input}.{}", "A".repeat(43));
+            // Signed: the payload's own fault. Forged: the signature's, whatever the payload.
+            assert_eq!(
+                verifier.verify_at(&signed, 1),
+                Err(TokenRejection::Malformed("payload is not base64url")),
+                "{payload}"
+            );
+            assert_eq!(
+                verifier.verify_at(&forged, 1),
+                Err(TokenRejection::BadSignature),
+                "{payload}"
             );
         }
     }
