@@ -10,7 +10,7 @@ use base64::Engine as _;
 use ed25519_dalek::pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _};
 use hmac::{Hmac, Mac};
 use p256::elliptic_curve::sec1::ToEncodedPoint as _;
-use p256::pkcs8::{EncodePublicKey as _, LineEnding};
+use p256::pkcs8::{EncodePublicKey, LineEnding};
 use rand::rngs::OsRng;
 use rand::RngCore as _;
 use rsa::pkcs1::{DecodeRsaPrivateKey as _, EncodeRsaPrivateKey as _};
@@ -173,25 +173,14 @@ impl SigningKey {
         let (Some(x), Some(y)) = (point.x(), point.y()) else {
             return Err(encode(&"the public point is not uncompressed"));
         };
-        Ok(SigningKey {
-            alg,
-            kid: kid.to_owned(),
-            encoding: jsonwebtoken::EncodingKey::from_ec_der(private_der.as_bytes()),
-            private_pem: private_pem.to_string(),
-            public_pem: public
-                .to_public_key_pem(LineEnding::LF)
-                .map_err(|e| encode(&e))?,
-            public_der: public
-                .to_public_key_der()
-                .map_err(|e| encode(&e))?
-                .into_vec(),
-            public_jwk: jwk(json!({
-                "kty": "EC",
-                "crv": "P-256",
-                "x": URL_SAFE_NO_PAD.encode(x),
-                "y": URL_SAFE_NO_PAD.encode(y),
-            })),
-        })
+        let encoding = jsonwebtoken::EncodingKey::from_ec_der(private_der.as_bytes());
+        let public_jwk = json!({
+            "kty": "EC",
+            "crv": "P-256",
+            "x": URL_SAFE_NO_PAD.encode(x),
+            "y": URL_SAFE_NO_PAD.encode(y),
+        });
+        Self::assemble(alg, kid, encoding, &private_pem, &public, public_jwk)
     }
 
     fn ed25519(kid: &str, key: &ed25519_dalek::SigningKey) -> Result<Self, MintError> {
@@ -203,24 +192,13 @@ impl SigningKey {
         let private_der = key.to_pkcs8_der().map_err(|e| encode(&e))?;
         let private_pem = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| encode(&e))?;
         let public = key.verifying_key();
-        Ok(SigningKey {
-            alg,
-            kid: kid.to_owned(),
-            encoding: jsonwebtoken::EncodingKey::from_ed_der(private_der.as_bytes()),
-            private_pem: private_pem.to_string(),
-            public_pem: public
-                .to_public_key_pem(LineEnding::LF)
-                .map_err(|e| encode(&e))?,
-            public_der: public
-                .to_public_key_der()
-                .map_err(|e| encode(&e))?
-                .into_vec(),
-            public_jwk: jwk(json!({
-                "kty": "OKP",
-                "crv": "Ed25519",
-                "x": URL_SAFE_NO_PAD.encode(public.as_bytes()),
-            })),
-        })
+        let encoding = jsonwebtoken::EncodingKey::from_ed_der(private_der.as_bytes());
+        let public_jwk = json!({
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "x": URL_SAFE_NO_PAD.encode(public.as_bytes()),
+        });
+        Self::assemble(alg, kid, encoding, &private_pem, &public, public_jwk)
     }
 
     fn rsa(alg: Algorithm, kid: &str, key: &rsa::RsaPrivateKey) -> Result<Self, MintError> {
@@ -232,11 +210,34 @@ impl SigningKey {
         let private_pem = rsa::pkcs8::EncodePrivateKey::to_pkcs8_pem(key, LineEnding::LF)
             .map_err(|e| encode(&e))?;
         let public = key.to_public_key();
+        let encoding = jsonwebtoken::EncodingKey::from_rsa_der(pkcs1.as_bytes());
+        let public_jwk = json!({
+            "kty": "RSA",
+            "n": URL_SAFE_NO_PAD.encode(public.n().to_bytes_be()),
+            "e": URL_SAFE_NO_PAD.encode(public.e().to_bytes_be()),
+        });
+        Self::assemble(alg, kid, encoding, &private_pem, &public, public_jwk)
+    }
+
+    /// A key pair from its parts: the public key's PEM and DER are derived here, the
+    /// JWK's key members (`kty`, `crv`, `x`...) come from the caller.
+    fn assemble(
+        alg: Algorithm,
+        kid: &str,
+        encoding: jsonwebtoken::EncodingKey,
+        private_pem: &str,
+        public: &impl EncodePublicKey,
+        public_jwk: Value,
+    ) -> Result<Self, MintError> {
+        let encode = |e: &dyn fmt::Display| MintError::Key {
+            alg,
+            reason: e.to_string(),
+        };
         Ok(SigningKey {
             alg,
             kid: kid.to_owned(),
-            encoding: jsonwebtoken::EncodingKey::from_rsa_der(pkcs1.as_bytes()),
-            private_pem: private_pem.to_string(),
+            encoding,
+            private_pem: private_pem.to_owned(),
             public_pem: public
                 .to_public_key_pem(LineEnding::LF)
                 .map_err(|e| encode(&e))?,
@@ -244,11 +245,7 @@ impl SigningKey {
                 .to_public_key_der()
                 .map_err(|e| encode(&e))?
                 .into_vec(),
-            public_jwk: jwk(json!({
-                "kty": "RSA",
-                "n": URL_SAFE_NO_PAD.encode(public.n().to_bytes_be()),
-                "e": URL_SAFE_NO_PAD.encode(public.e().to_bytes_be()),
-            })),
+            public_jwk: jwk(public_jwk),
         })
     }
 
