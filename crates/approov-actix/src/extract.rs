@@ -8,8 +8,9 @@ use std::marker::PhantomData;
 use std::ops::Deref;
 
 use actix_web::dev::Payload;
-use actix_web::http::header::{HeaderMap, HeaderValue};
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use approov_core::DEFAULT_TOKEN_HEADER;
 
 use crate::error::NOT_CONFIGURED;
 use crate::middleware::Checked;
@@ -274,9 +275,16 @@ pub(crate) type Values<'h> =
 pub(crate) fn header_values<'h>(headers: &'h HeaderMap) -> impl Fn(&str) -> Values<'h> + 'h {
     move |name| {
         let as_bytes: fn(&'h HeaderValue) -> &'h [u8] = HeaderValue::as_bytes;
-        headers.get_all(name).map(as_bytes)
+        // The token header is asked for on every request: by its name parsed once.
+        let values = match name {
+            DEFAULT_TOKEN_HEADER => headers.get_all(&APPROOV_TOKEN),
+            _ => headers.get_all(name),
+        };
+        values.map(as_bytes)
     }
 }
+
+const APPROOV_TOKEN: HeaderName = HeaderName::from_static(DEFAULT_TOKEN_HEADER);
 
 /// The middleware's check of this request, if it ran.
 fn proof(request: &HttpRequest) -> Option<Verification> {

@@ -6,12 +6,12 @@ use std::iter::Map;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use approov_core::SignedRequest;
+use approov_core::{SignedRequest, DEFAULT_TOKEN_HEADER};
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::OriginalUri;
 use axum::http::header::{ValueIter, HOST};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Uri};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Uri};
 use http_body::{Frame, SizeHint};
 
 use crate::{ApproovVerifier, Verification};
@@ -23,9 +23,16 @@ pub(crate) type Values<'r> = Map<ValueIter<'r, HeaderValue>, fn(&'r HeaderValue)
 pub(crate) fn header_values<'r>(headers: &'r HeaderMap) -> impl Fn(&str) -> Values<'r> + 'r {
     move |name| {
         let as_bytes: fn(&'r HeaderValue) -> &'r [u8] = HeaderValue::as_bytes;
-        headers.get_all(name).into_iter().map(as_bytes)
+        // The token header is asked for on every request: by its name parsed once.
+        let values = match name {
+            DEFAULT_TOKEN_HEADER => headers.get_all(&APPROOV_TOKEN),
+            _ => headers.get_all(name),
+        };
+        values.into_iter().map(as_bytes)
     }
 }
+
+const APPROOV_TOKEN: HeaderName = HeaderName::from_static(DEFAULT_TOKEN_HEADER);
 
 /// Checks the message signature of a request whose signature does not cover its
 /// body: the body is not touched.

@@ -202,14 +202,26 @@ impl<'j> Plain<'j> {
     fn string(&mut self) -> Option<&'j str> {
         self.expect(b'"')?;
         let start = self.at;
+        let bytes = self.json.as_bytes();
+        let mut end = start;
+        // Eight bytes at a time while none of them can end the string or be refused
+        // (device ids, `pay` and `ipk` are long runs of base64); the rest byte by byte.
+        while let Some(word) = bytes.get(end..end + 8) {
+            let word = u64::from_le_bytes(word.try_into().ok()?);
+            if may_stop_a_string(word) {
+                break;
+            }
+            end += 8;
+        }
         loop {
-            match self.next()? {
+            match *bytes.get(end)? {
                 b'"' => break,
                 b'\\' | ..b' ' => return None,
-                _ => {}
+                _ => end += 1,
             }
         }
-        self.json.get(start..self.at - 1)
+        self.at = end + 1;
+        self.json.get(start..end)
     }
 
     /// A non-negative integer that fits a `u64`, with nothing after it that would make
@@ -234,6 +246,22 @@ impl<'j> Plain<'j> {
             _ => Some(value),
         }
     }
+}
+
+/// Whether any of the eight bytes of `word` may be a quote, a backslash or a control
+/// character (below 0x20). Never `false` when one is; sometimes `true` when none is
+/// (a borrow across bytes), which only sends the string to the byte-by-byte loop.
+const fn may_stop_a_string(word: u64) -> bool {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGH_BITS: u64 = u64::from_le_bytes([0x80; 8]);
+    // The high bit of each byte that was below `n` (n <= 0x80), computed without
+    // branches for all eight at once ("hasless" in Bit Twiddling Hacks).
+    const fn below(word: u64, n: u8) -> u64 {
+        word.wrapping_sub(ONES * n as u64) & !word & HIGH_BITS
+    }
+    let quote = below(word ^ (ONES * b'"' as u64), 1);
+    let backslash = below(word ^ (ONES * b'\\' as u64), 1);
+    (quote | backslash | below(word, b' ')) != 0
 }
 
 impl Claims {
@@ -296,11 +324,13 @@ impl Claims {
     }
 
     fn plain_other(&mut self, name: &str, value: Value) -> Option<()> {
-        if self.other.contains_key(name) {
-            return None;
+        match self.other.entry(name) {
+            serde_json::map::Entry::Vacant(entry) => {
+                entry.insert(value);
+                Some(())
+            }
+            serde_json::map::Entry::Occupied(_) => None,
         }
-        self.other.insert(name.to_owned(), value);
-        Some(())
     }
 }
 
@@ -586,6 +616,43 @@ mod tests {
         assert_eq!(parse_plain(b"{\"exp\":5,\"a\":\"\xff\"}"), None);
     }
 
+    #[test]
+    fn every_byte_that_can_stop_a_string_is_seen_eight_at_a_time() {
+        for byte in 0..=u8::MAX {
+            for at in 0..8 {
+                let mut word = *b"abcdefgh";
+                word[at] = byte;
+                let stops = byte == b'"' || byte == b'\\' || byte < b' ';
+                if stops {
+                    assert!(
+                        may_stop_a_string(u64::from_le_bytes(word)),
+                        "{byte:#04x} at {at}"
+                    );
+                }
+            }
+        }
+        assert!(!may_stop_a_string(u64::from_le_bytes(*b"AbZ+/=09")));
+        assert!(!may_stop_a_string(u64::from_le_bytes(*b"\xc3\xa9~ !#[]")));
+    }
+
+    #[test]
+    fn long_strings_end_at_their_quote_and_refuse_escapes_anywhere() {
+        for len in 0..40 {
+            let text = "D".repeat(len);
+            let json = format!(r#"{{"exp":5,"did":"{text}","iss":"x"}}"#);
+            let claims = parse_plain(json.as_bytes());
+            assert_eq!(claims.as_ref().and_then(|c| c.did.as_deref()), Some(&*text));
+            for odd in ["\\n", "\u{1}", "\t"] {
+                for at in 0..=len {
+                    let mut text = text.clone();
+                    text.insert_str(at, odd);
+                    let json = format!(r#"{{"exp":5,"did":"{text}"}}"#);
+                    assert_eq!(parse_plain(json.as_bytes()), None, "{json:?}");
+                }
+            }
+        }
+    }
+
     mod against_serde_json {
         use proptest::prelude::*;
 
@@ -601,6 +668,7 @@ mod tests {
                 any::<u64>().prop_map(|n| n.to_string()),
                 (0u64..2_000_000_000).prop_map(|n| n.to_string()),
                 "[ -~]{0,12}".prop_map(|s| format!("{s:?}")),
+                "[ -~é]{8,40}".prop_map(|s| format!("{s:?}")),
             ];
             (name, space(), value, space()).prop_map(|(name, before, value, after)| {
                 format!("\"{name}\"{before}:{after}{value}")
@@ -623,6 +691,8 @@ mod tests {
                 Just("{\"a\":1}".to_owned()),
                 "\\PC{0,6}".prop_map(|s| format!("{s:?}")),
                 "[a-z\\\\\"]{0,6}".prop_map(|s| format!("\"{s}\"")),
+                // Long enough for the eight-byte steps, something odd anywhere in it.
+                "[a-z0-9+/=é\\\\\"\u{1}\t\u{7f}]{8,40}".prop_map(|s| format!("\"{s}\"")),
             ];
             (name, space(), value, space()).prop_map(|(name, before, value, after)| {
                 format!("\"{name}\"{before}:{after}{value}")

@@ -2,7 +2,11 @@
 
 use std::future::{ready, Ready};
 
-use http::{HeaderMap, HeaderValue};
+use std::iter::Map;
+
+use approov_core::DEFAULT_TOKEN_HEADER;
+use http::header::ValueIter;
+use http::{HeaderMap, HeaderName, HeaderValue};
 use warp::{Filter, Rejection};
 
 use crate::{ApproovRejection, ApproovToken, ApproovVerifier, Binding, Verification};
@@ -135,10 +139,7 @@ fn check(
     binding: Option<&Binding>,
     headers: &HeaderMap,
 ) -> Result<ApproovToken, Rejection> {
-    let verification = verifier.check_request(
-        |name| headers.get_all(name).into_iter().map(HeaderValue::as_bytes),
-        binding,
-    );
+    let verification = verifier.check_request(header_values(headers), binding);
     refuse(verification).map(ApproovToken::new)
 }
 
@@ -151,3 +152,21 @@ pub(crate) fn refuse(verification: Verification) -> Result<Verification, Rejecti
         _ => Ok(verification),
     }
 }
+
+/// The request's values for a lower-case header name, as the core asks for them.
+pub(crate) fn header_values<'h>(headers: &'h HeaderMap) -> impl Fn(&str) -> Values<'h> + Copy + 'h {
+    move |name| {
+        let as_bytes: fn(&'h HeaderValue) -> &'h [u8] = HeaderValue::as_bytes;
+        // The token header is asked for on every request: by its name parsed once.
+        let values = match name {
+            DEFAULT_TOKEN_HEADER => headers.get_all(&APPROOV_TOKEN),
+            _ => headers.get_all(name),
+        };
+        values.into_iter().map(as_bytes)
+    }
+}
+
+/// The values a request has for one header, as raw bytes.
+pub(crate) type Values<'h> = Map<ValueIter<'h, HeaderValue>, fn(&'h HeaderValue) -> &'h [u8]>;
+
+const APPROOV_TOKEN: HeaderName = HeaderName::from_static(DEFAULT_TOKEN_HEADER);

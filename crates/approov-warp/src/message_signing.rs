@@ -6,12 +6,12 @@ use std::future::{poll_fn, ready};
 use approov_core::SignedRequest;
 use bytes::{Buf, Bytes, BytesMut};
 use futures_core::Stream;
-use http::{HeaderMap, HeaderValue, Method};
+use http::{HeaderMap, Method};
 use warp::filters::path::FullPath;
 use warp::host::Authority;
 use warp::{Filter, Rejection};
 
-use crate::filter::refuse;
+use crate::filter::{header_values, refuse};
 use crate::rejection::BodyRejection;
 use crate::{ApproovToken, ApproovVerifier, Verification};
 
@@ -74,10 +74,7 @@ pub fn message_signed_token(
         .and_then(move |headers: HeaderMap, method, path, query, authority| {
             // The token first: a request refused for it is answered before its
             // body is read.
-            let verification = verifier.check_request(
-                |name| headers.get_all(name).into_iter().map(HeaderValue::as_bytes),
-                None,
-            );
+            let verification = verifier.check_request(header_values(&headers), None);
             ready(refuse(verification).map(|verification| Signed {
                 verifier: verifier.clone(),
                 verification,
@@ -130,12 +127,7 @@ impl Signed {
     {
         let signing = self.verifier.message_signing();
         let limit = signing.max_body_len();
-        let headers = |name: &str| {
-            self.headers
-                .get_all(name)
-                .into_iter()
-                .map(HeaderValue::as_bytes)
-        };
+        let headers = header_values(&self.headers);
         let target = match &self.query {
             Some(query) => format!("{}?{query}", self.path.as_str()),
             None => self.path.as_str().to_owned(),
