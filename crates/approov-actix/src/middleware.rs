@@ -244,8 +244,8 @@ fn refuse<B>(request: ServiceRequest) -> ServiceResponse<EitherBody<B>> {
 fn admit(request: &ServiceRequest, verification: Verification) {
     let mut extensions = request.extensions_mut();
     // Only this check's claims: never what other code put there before.
-    match verification.claims() {
-        Some(claims) => extensions.insert(claims.clone()),
+    match verification.to_claims() {
+        Some(claims) => extensions.insert(claims),
         None => extensions.remove::<ApproovClaims>(),
     };
     extensions.insert(Checked(verification));

@@ -271,8 +271,8 @@ fn admit(verification: Verification, parts: &mut Parts) -> bool {
     let extensions = &mut parts.extensions;
     // Claims for `Extension<ApproovClaims>`: this check's, or none at all (never a
     // value some other code put there, when this check failed in monitor mode).
-    match verification.claims() {
-        Some(claims) => extensions.insert(claims.clone()),
+    match verification.to_claims() {
+        Some(claims) => extensions.insert(claims),
         None => extensions.remove::<ApproovClaims>(),
     };
     extensions.insert(Checked(verification));

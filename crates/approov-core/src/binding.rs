@@ -115,6 +115,19 @@ impl Binding {
         F: Fn(&str) -> I,
         I: IntoIterator<Item = &'h [u8]>,
     {
+        self.check_pay(claims.pay.as_deref(), headers)
+    }
+
+    /// [`check`](Self::check) with the token's `pay` claim alone.
+    pub(crate) fn check_pay<'h, F, I>(
+        &self,
+        pay: Option<&str>,
+        headers: F,
+    ) -> Result<(), TokenRejection>
+    where
+        F: Fn(&str) -> I,
+        I: IntoIterator<Item = &'h [u8]>,
+    {
         if self.headers().is_empty() {
             return Err(TokenRejection::BindingMismatch);
         }
@@ -138,10 +151,7 @@ impl Binding {
             }
             hasher.update(value);
         }
-        let pay = claims
-            .pay
-            .as_deref()
-            .ok_or(TokenRejection::BindingClaimMissing)?;
+        let pay = pay.ok_or(TokenRejection::BindingClaimMissing)?;
         let mut expected = [0u8; 44];
         // 32 bytes of SHA-256 are always 44 characters of padded base64.
         let len = STANDARD

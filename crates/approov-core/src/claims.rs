@@ -75,7 +75,7 @@ pub(crate) fn parse_claims(json: &[u8]) -> Result<ApproovClaims, TokenRejection>
 }
 
 /// Parses any payload with serde_json.
-fn parse_claims_with_serde(json: &[u8]) -> Result<ApproovClaims, TokenRejection> {
+pub(crate) fn parse_claims_with_serde(json: &[u8]) -> Result<ApproovClaims, TokenRejection> {
     let mut deserializer = serde_json::Deserializer::from_slice(json);
     let claims = match deserializer.deserialize_map(ClaimsVisitor) {
         Ok(claims) => claims?,
@@ -131,13 +131,22 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
 /// is `None`, and [`parse_claims`] hands it to serde_json, so that every rejection is
 /// serde_json's as before. What this accepts, serde_json accepts too, with the same
 /// claims: the tests below hold the two against each other.
-fn parse_plain(json: &[u8]) -> Option<ApproovClaims> {
-    // Checked once here, so that names and values are slices of it.
-    let mut reader = Plain {
-        json: std::str::from_utf8(json).ok()?,
-        at: 0,
-    };
+pub(crate) fn parse_plain(json: &[u8]) -> Option<ApproovClaims> {
     let mut claims = Claims::default();
+    read_plain(std::str::from_utf8(json).ok()?, &mut claims)?;
+    claims.finish()
+}
+
+/// What a reader of plain payloads does with each member: `None` leaves the whole
+/// payload to serde_json.
+pub(crate) trait PlainMembers<'j> {
+    fn text(&mut self, name: &'j str, text: &'j str) -> Option<()>;
+    fn number(&mut self, name: &'j str, number: u64) -> Option<()>;
+}
+
+/// Reads a plain payload (see [`parse_plain`]), handing each member to `members`.
+pub(crate) fn read_plain<'j>(json: &'j str, members: &mut impl PlainMembers<'j>) -> Option<()> {
+    let mut reader = Plain { json, at: 0 };
     reader.skip_white_space();
     reader.expect(b'{')?;
     reader.skip_white_space();
@@ -149,11 +158,11 @@ fn parse_plain(json: &[u8]) -> Option<ApproovClaims> {
         match reader.peek()? {
             b'"' => {
                 let text = reader.string()?;
-                claims.plain_text(name, text)?;
+                members.text(name, text)?;
             }
             b'0'..=b'9' => {
                 let number = reader.integer()?;
-                claims.plain_number(name, number)?;
+                members.number(name, number)?;
             }
             _ => return None,
         }
@@ -165,10 +174,7 @@ fn parse_plain(json: &[u8]) -> Option<ApproovClaims> {
         }
     }
     reader.skip_white_space();
-    if reader.at != reader.json.len() {
-        return None;
-    }
-    claims.finish()
+    (reader.at == reader.json.len()).then_some(())
 }
 
 /// A cursor over the JSON of [`parse_plain`].
@@ -290,8 +296,20 @@ impl Claims {
         })
     }
 
+    fn plain_other(&mut self, name: &str, value: Value) -> Option<()> {
+        match self.other.entry(name) {
+            serde_json::map::Entry::Vacant(entry) => {
+                entry.insert(value);
+                Some(())
+            }
+            serde_json::map::Entry::Occupied(_) => None,
+        }
+    }
+}
+
+impl PlainMembers<'_> for Claims {
     /// A string claim of [`parse_plain`]; `None` for what serde_json must judge.
-    fn plain_text(&mut self, name: &str, text: &str) -> Option<()> {
+    fn text(&mut self, name: &str, text: &str) -> Option<()> {
         let slot = match name {
             "ip" => &mut self.ip,
             "did" => &mut self.did,
@@ -309,7 +327,7 @@ impl Claims {
     }
 
     /// A number claim of [`parse_plain`]; `None` for what serde_json must judge.
-    fn plain_number(&mut self, name: &str, number: u64) -> Option<()> {
+    fn number(&mut self, name: &str, number: u64) -> Option<()> {
         let slot = match name {
             "exp" => &mut self.exp,
             "nbf" => &mut self.nbf,
@@ -321,16 +339,6 @@ impl Claims {
         }
         slot.0 = Some(number);
         Some(())
-    }
-
-    fn plain_other(&mut self, name: &str, value: Value) -> Option<()> {
-        match self.other.entry(name) {
-            serde_json::map::Entry::Vacant(entry) => {
-                entry.insert(value);
-                Some(())
-            }
-            serde_json::map::Entry::Occupied(_) => None,
-        }
     }
 }
 
@@ -352,7 +360,7 @@ struct Claims {
 }
 
 /// The typed string claims, in the order of [`Claims::typed_seen`]'s bits.
-const TYPED: [&str; 5] = ["ip", "did", "arc", "pay", "ipk"];
+pub(crate) const TYPED: [&str; 5] = ["ip", "did", "arc", "pay", "ipk"];
 
 /// A NumericDate claim, read at most once.
 #[derive(Default)]
@@ -730,8 +738,21 @@ mod tests {
                     }
                     _ => {}
                 }
-                if let Some(plain) = parse_plain(&json) {
-                    prop_assert_eq!(Ok(plain), by_serde(&json));
+                let passed = crate::passed::PassedClaims::read(&json);
+                match parse_plain(&json) {
+                    Some(plain) => {
+                        // Kept unbuilt, with the `pay` and the claims read at once.
+                        let passed = passed.map_err(|e| TestCaseError::fail(e.to_string()))?;
+                        prop_assert!(!passed.is_built());
+                        prop_assert_eq!(passed.pay(), plain.pay.as_deref());
+                        prop_assert_eq!(passed.claims(), &plain);
+                        prop_assert_eq!(Ok(plain), by_serde(&json));
+                    }
+                    // Judged by serde_json at once.
+                    None => prop_assert_eq!(
+                        passed.map(crate::passed::PassedClaims::into_claims),
+                        by_serde(&json)
+                    ),
                 }
             }
         }

@@ -13,6 +13,7 @@ mod log;
 mod message_signing;
 #[cfg(feature = "mint")]
 mod mint;
+mod passed;
 mod rejection;
 #[cfg(feature = "jwks-url")]
 mod remote;

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::passed::PassedClaims;
 use crate::{ApproovClaims, ApproovVerifier, Binding, Mode, SignedRequest, TokenRejection};
 
 /// What [`ApproovVerifier::check_request`] concluded about one request: the claims of
@@ -24,7 +25,7 @@ use crate::{ApproovClaims, ApproovVerifier, Binding, Mode, SignedRequest, TokenR
 /// ```
 #[derive(Clone)]
 pub struct Verification {
-    outcome: Result<Arc<ApproovClaims>, TokenRejection>,
+    outcome: Result<Arc<PassedClaims>, TokenRejection>,
     /// The binding checked, when the token passed one.
     binding: Option<Binding>,
     /// Whether the request's installation message signature was checked and holds.
@@ -34,7 +35,7 @@ pub struct Verification {
 
 impl Verification {
     pub(crate) fn new(
-        outcome: Result<ApproovClaims, TokenRejection>,
+        outcome: Result<PassedClaims, TokenRejection>,
         binding: Option<&Binding>,
         verifier: &ApproovVerifier,
     ) -> Self {
@@ -53,7 +54,32 @@ impl Verification {
 
     /// The claims, when the token passed every check asked of it.
     pub fn claims(&self) -> Option<&ApproovClaims> {
-        self.outcome.as_deref().ok()
+        self.outcome.as_deref().ok().map(PassedClaims::claims)
+    }
+
+    /// The claims, owned, when the token passed: what a middleware hands on as a
+    /// request extension. Unlike `claims().cloned()`, it does not also keep a copy
+    /// in this verification (which builds its own only if asked).
+    ///
+    /// ```
+    /// # #[cfg(feature = "mint")]
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use approov_core::{ApproovVerifier, TokenMinter};
+    ///
+    /// let secret = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ==";
+    /// let verifier = ApproovVerifier::from_base64_secret(secret)?;
+    /// let token = TokenMinter::from_base64_secret(secret)?.approov_token(300, &[])?;
+    ///
+    /// let verification = verifier.check_request(|_| [token.as_bytes()], None);
+    /// let claims = verification.to_claims().ok_or("the token passes")?;
+    /// assert_eq!(Some(&claims), verification.claims());
+    /// # Ok(())
+    /// # }
+    /// # #[cfg(not(feature = "mint"))]
+    /// # fn main() {}
+    /// ```
+    pub fn to_claims(&self) -> Option<ApproovClaims> {
+        self.outcome.as_deref().ok().map(PassedClaims::to_claims)
     }
 
     /// Why the request failed the check, when it did.
@@ -96,7 +122,7 @@ impl Verification {
         let Ok(claims) = &self.outcome else {
             return self;
         };
-        match binding.check(claims, headers) {
+        match binding.check_pay(claims.pay(), headers) {
             Ok(()) => Verification {
                 binding: Some(binding.clone()),
                 ..self
@@ -139,7 +165,11 @@ impl Verification {
             return self;
         };
         let signing = self.verifier.message_signing();
-        match signing.verify(claims.ipk.as_deref(), request, crate::verifier::unix_now()) {
+        match signing.verify(
+            claims.claims().ipk.as_deref(),
+            request,
+            crate::verifier::unix_now(),
+        ) {
             Ok(()) => Verification {
                 signed: true,
                 ..self
@@ -158,7 +188,10 @@ impl Verification {
 
     /// The claims, or why the request failed.
     pub fn into_result(self) -> Result<ApproovClaims, TokenRejection> {
-        self.outcome.map(Arc::unwrap_or_clone)
+        self.outcome.map(|claims| match Arc::try_unwrap(claims) {
+            Ok(claims) => claims.into_claims(),
+            Err(shared) => shared.claims().clone(),
+        })
     }
 }
 

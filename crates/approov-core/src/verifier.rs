@@ -14,6 +14,7 @@ use crate::config::{Env, EnvKeys, Secret};
 use crate::header::token_from_values;
 use crate::keys::{Algorithm, Choice};
 use crate::log::{RejectionLog, DEFAULT_LOG_LINES_PER_SECOND};
+use crate::passed::PassedClaims;
 use crate::store::KeyStore;
 use crate::{
     ApproovClaims, Binding, ConfigError, KeySet, MessageSigning, Mode, SecretEncoding,
@@ -439,10 +440,12 @@ impl ApproovVerifier {
         F: Fn(&str) -> I,
         I: IntoIterator<Item = &'h [u8]>,
     {
+        // The claims are built only if the handler asks for them (see `PassedClaims`).
         let outcome = self
-            .verify_header_values(headers(self.token_header()))
+            .token(headers(self.token_header()))
+            .and_then(|token| self.verify_with(token, unix_now(), PassedClaims::read))
             .and_then(|claims| match binding {
-                Some(binding) => binding.check(&claims, &headers).map(|()| claims),
+                Some(binding) => binding.check_pay(claims.pay(), &headers).map(|()| claims),
                 None => Ok(claims),
             });
         if let Err(rejection) = &outcome {
@@ -462,9 +465,16 @@ impl ApproovVerifier {
     where
         I: IntoIterator<Item = &'h [u8]>,
     {
+        self.verify(self.token(values)?)
+    }
+
+    /// The token in the values a request has for the token header.
+    fn token<'h, I>(&self, values: I) -> Result<&'h str, TokenRejection>
+    where
+        I: IntoIterator<Item = &'h [u8]>,
+    {
         let inner = &self.inner;
-        let token = token_from_values(values, &inner.token_header, inner.token_prefix.as_deref())?;
-        self.verify(token)
+        token_from_values(values, &inner.token_header, inner.token_prefix.as_deref())
     }
 
     /// Verifies one bare token (no prefix) at the current time. It does not log.
@@ -483,6 +493,17 @@ impl ApproovVerifier {
     /// `now >= exp + leeway` (RFC 7519 4.1.4) and not yet valid when
     /// `now + leeway < nbf` (4.1.5).
     pub fn verify_at(&self, token: &str, now: u64) -> Result<ApproovClaims, TokenRejection> {
+        self.verify_with(token, now, parse_claims)
+    }
+
+    /// The check of [`verify_at`](Self::verify_at), the verified payload's claims
+    /// read by `read`.
+    fn verify_with<C: Dated>(
+        &self,
+        token: &str,
+        now: u64,
+        read: impl FnOnce(&[u8]) -> Result<C, TokenRejection>,
+    ) -> Result<C, TokenRejection> {
         let parts = split_compact(token)?;
         let header = read_header(parts.header)?;
         // The decoded payload: on the stack for the usual sizes, on the heap beyond.
@@ -524,18 +545,44 @@ impl ApproovVerifier {
                 }
             }
         };
-        let claims = parse_claims(payload)?;
+        let claims = read(payload)?;
         let leeway = self.inner.leeway;
-        if now >= claims.exp.saturating_add(leeway) {
+        if now >= claims.exp().saturating_add(leeway) {
             return Err(TokenRejection::Expired);
         }
         if claims
-            .nbf
+            .nbf()
             .is_some_and(|nbf| now.saturating_add(leeway) < nbf)
         {
             return Err(TokenRejection::NotYetValid);
         }
         Ok(claims)
+    }
+}
+
+/// Claims as read from a verified payload: what the time checks need of them.
+trait Dated {
+    fn exp(&self) -> u64;
+    fn nbf(&self) -> Option<u64>;
+}
+
+impl Dated for ApproovClaims {
+    fn exp(&self) -> u64 {
+        self.exp
+    }
+
+    fn nbf(&self) -> Option<u64> {
+        self.nbf
+    }
+}
+
+impl Dated for PassedClaims {
+    fn exp(&self) -> u64 {
+        PassedClaims::exp(self)
+    }
+
+    fn nbf(&self) -> Option<u64> {
+        PassedClaims::nbf(self)
     }
 }
 

@@ -1,0 +1,298 @@
+//! The claims of a token that passed a request's check, built when first asked for.
+//!
+//! A check needs `exp`, `nbf` and, for a binding, `pay`; the handler may need every
+//! claim, or none (a route that only requires a valid token). Building the claims
+//! means a `String` per typed claim and a key, a value and a map node per other claim
+//! (`aud`, `iss`, `sub`, `iat` in a real Approov token): most of what a check
+//! allocates. So the payload of the usual shape is checked here member by member,
+//! whole, without building anything, and kept; the claims are built from it the
+//! first time they are asked for. The verdict is the same as building them at once:
+//! a payload is kept only if [`parse_plain`](crate::claims) would read it, and
+//! anything else is parsed at once by serde_json, as before.
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use serde_json::Map;
+
+use crate::claims::{parse_claims_with_serde, parse_plain, read_plain, PlainMembers, TYPED};
+use crate::{ApproovClaims, TokenRejection};
+
+/// The claims of a token that passed, as a [`Verification`](crate::Verification)
+/// keeps them.
+pub(crate) struct PassedClaims {
+    exp: u64,
+    nbf: Option<u64>,
+    /// The payload, while the claims may still have to be built from it (empty when
+    /// they were built at once).
+    json: Box<str>,
+    /// Where `pay`'s text is in `json`.
+    pay: Option<Range<usize>>,
+    built: OnceLock<ApproovClaims>,
+}
+
+impl PassedClaims {
+    /// Reads a verified payload: checked whole, the claims left for later when it
+    /// has the usual shape, else parsed now.
+    ///
+    /// # Errors
+    /// As [`parse_claims`](crate::claims): the payload's claims are not acceptable.
+    pub(crate) fn read(json: &[u8]) -> Result<Self, TokenRejection> {
+        let scanned = std::str::from_utf8(json)
+            .ok()
+            .and_then(|text| Some((text, Scan::of(text)?)));
+        let Some((text, scan)) = scanned else {
+            // Not of the usual shape: serde_json judges it, as `parse_claims` would.
+            return parse_claims_with_serde(json).map(Self::from);
+        };
+        Ok(PassedClaims {
+            exp: scan.exp,
+            nbf: scan.nbf,
+            pay: scan.pay.map(|pay| offset_of(pay, text)),
+            json: text.into(),
+            built: OnceLock::new(),
+        })
+    }
+
+    /// Whether the claims have been built (tests).
+    #[cfg(test)]
+    pub(crate) fn is_built(&self) -> bool {
+        self.built.get().is_some()
+    }
+
+    pub(crate) fn exp(&self) -> u64 {
+        self.exp
+    }
+
+    pub(crate) fn nbf(&self) -> Option<u64> {
+        self.nbf
+    }
+
+    /// The `pay` claim, without building the claims.
+    pub(crate) fn pay(&self) -> Option<&str> {
+        match self.built.get() {
+            Some(claims) => claims.pay.as_deref(),
+            None => self.pay.clone().and_then(|pay| self.json.get(pay)),
+        }
+    }
+
+    /// The claims, built now if they were not yet.
+    pub(crate) fn claims(&self) -> &ApproovClaims {
+        self.built.get_or_init(|| self.build())
+    }
+
+    /// The claims, owned: built afresh (and not kept) unless they were built already.
+    pub(crate) fn to_claims(&self) -> ApproovClaims {
+        match self.built.get() {
+            Some(claims) => claims.clone(),
+            None => self.build(),
+        }
+    }
+
+    pub(crate) fn into_claims(self) -> ApproovClaims {
+        if self.built.get().is_none() {
+            return self.build();
+        }
+        self.built.into_inner().unwrap_or_else(unreachable_claims)
+    }
+
+    fn build(&self) -> ApproovClaims {
+        // `Scan::of` accepted the payload, so `parse_plain` does (the tests hold the
+        // two together); the fallback only keeps this total.
+        parse_plain(self.json.as_bytes()).unwrap_or_else(|| ApproovClaims {
+            exp: self.exp,
+            nbf: self.nbf,
+            ..unreachable_claims()
+        })
+    }
+}
+
+/// Claims that no payload of a passed token gives: `exp` 0, nothing else.
+fn unreachable_claims() -> ApproovClaims {
+    ApproovClaims {
+        exp: 0,
+        nbf: None,
+        ip: None,
+        did: None,
+        arc: None,
+        pay: None,
+        ipk: None,
+        other: Map::new(),
+    }
+}
+
+impl From<ApproovClaims> for PassedClaims {
+    fn from(claims: ApproovClaims) -> Self {
+        PassedClaims {
+            exp: claims.exp,
+            nbf: claims.nbf,
+            json: Box::default(),
+            pay: None,
+            built: OnceLock::from(claims),
+        }
+    }
+}
+
+impl fmt::Debug for PassedClaims {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.claims().fmt(f)
+    }
+}
+
+/// Where `part`, a slice of `whole`, starts and ends in it.
+fn offset_of(part: &str, whole: &str) -> Range<usize> {
+    let start = (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize);
+    start..start + part.len()
+}
+
+/// The most other claims a payload may have and still be checked without building
+/// its claims (duplicate names are looked for pairwise).
+const MAX_OTHER_CLAIMS: usize = 16;
+
+/// A plain payload read member by member with the rules of `parse_plain`, keeping
+/// only what a check needs.
+#[derive(Default)]
+struct Scan<'j> {
+    exp: u64,
+    exp_seen: bool,
+    nbf: Option<u64>,
+    pay: Option<&'j str>,
+    /// Which of [`TYPED`] have been read, one bit each.
+    typed_seen: u8,
+    others: [&'j str; MAX_OTHER_CLAIMS],
+    other_count: usize,
+}
+
+impl<'j> Scan<'j> {
+    /// The scan of a payload `parse_plain` reads, or `None` for one it leaves to
+    /// serde_json (and for more than [`MAX_OTHER_CLAIMS`] other claims).
+    fn of(json: &'j str) -> Option<Self> {
+        let mut scan = Scan::default();
+        read_plain(json, &mut scan)?;
+        scan.exp_seen.then_some(scan)
+    }
+
+    /// A typed claim, seen for the first time; `None` the second time.
+    fn first_typed(&mut self, name: &str) -> Option<bool> {
+        let Some(index) = TYPED.iter().position(|typed| *typed == name) else {
+            return Some(false);
+        };
+        let bit = 1 << index;
+        if self.typed_seen & bit != 0 {
+            return None;
+        }
+        self.typed_seen |= bit;
+        Some(true)
+    }
+
+    /// Another claim, seen for the first time; `None` the second time.
+    fn other(&mut self, name: &'j str) -> Option<()> {
+        let seen = self.others.get(..self.other_count)?;
+        if seen.contains(&name) {
+            return None;
+        }
+        *self.others.get_mut(self.other_count)? = name;
+        self.other_count += 1;
+        Some(())
+    }
+}
+
+impl<'j> PlainMembers<'j> for Scan<'j> {
+    fn text(&mut self, name: &'j str, text: &'j str) -> Option<()> {
+        match name {
+            "exp" | "nbf" => None,
+            "pay" => {
+                self.first_typed(name)?;
+                self.pay = Some(text);
+                Some(())
+            }
+            _ if self.first_typed(name)? => Some(()),
+            _ => self.other(name),
+        }
+    }
+
+    fn number(&mut self, name: &'j str, number: u64) -> Option<()> {
+        match name {
+            "exp" if !self.exp_seen => {
+                self.exp = number;
+                self.exp_seen = true;
+                Some(())
+            }
+            "nbf" if self.nbf.is_none() => {
+                self.nbf = Some(number);
+                Some(())
+            }
+            "exp" | "nbf" => None,
+            _ if TYPED.contains(&name) => None,
+            _ => self.other(name),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claims::parse_claims;
+
+    fn read(json: &str) -> Result<PassedClaims, TokenRejection> {
+        PassedClaims::read(json.as_bytes())
+    }
+
+    #[test]
+    fn a_plain_payload_is_kept_and_built_on_demand() {
+        let json = r#"{"aud":"approov.io","exp":1999999999,"iat":1700000000,"did":"d==","pay":"p=","ip":"1.2.3.4"}"#;
+        let passed = read(json).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            passed.built.get().is_none(),
+            "nothing built before it is asked for"
+        );
+        assert_eq!(
+            (passed.exp(), passed.nbf(), passed.pay()),
+            (1999999999, None, Some("p="))
+        );
+        assert_eq!(Ok(passed.claims()), parse_claims(json.as_bytes()).as_ref());
+        assert_eq!(passed.pay(), Some("p="));
+        assert_eq!(
+            read(json).map(PassedClaims::into_claims),
+            parse_claims(json.as_bytes())
+        );
+    }
+
+    #[test]
+    fn any_other_payload_is_parsed_at_once_with_the_same_verdict() {
+        for json in [
+            r#"{"exp":5,"did":"a\u0062"}"#,
+            r#"{"exp":5.5,"nbf":1}"#,
+            r#"{"exp":5,"exp":6}"#,
+            r#"{"exp":5,"did":"a","did":"b"}"#,
+            r#"{"exp":5,"did":null,"did":"b"}"#,
+            r#"{"exp":5,"x":1,"x":"1"}"#,
+            r#"{"exp":"5"}"#,
+            r#"{"did":"a"}"#,
+            "[]",
+            "{",
+        ] {
+            let passed = read(json);
+            assert_eq!(
+                passed
+                    .as_ref()
+                    .map(PassedClaims::claims)
+                    .map_err(Clone::clone),
+                parse_claims(json.as_bytes()).as_ref().map_err(Clone::clone),
+                "{json}"
+            );
+        }
+    }
+
+    #[test]
+    fn more_other_claims_than_are_compared_pairwise_are_parsed_at_once() {
+        let members: Vec<String> = (0..=MAX_OTHER_CLAIMS)
+            .map(|i| format!("\"c{i}\":{i}"))
+            .collect();
+        let json = format!("{{\"exp\":5,{}}}", members.join(","));
+        let passed = read(&json).unwrap_or_else(|e| panic!("{e}"));
+        assert!(passed.is_built());
+        assert_eq!(passed.claims().other.len(), MAX_OTHER_CLAIMS + 1);
+    }
+}
