@@ -14,8 +14,9 @@
 # - Every answer's status is counted (a wrk Lua script): a run with any answer other
 #   than the expected one (200, or 401 for the two bad tokens), or any socket error, is
 #   FAILED and left out of the medians, and the script exits 1.
-# - Per run: requests/s, p99 latency, and the server's CPU time (utime + stime from
-#   /proc/PID/stat) per request. "busy" is that CPU time over the run's wall time: near
+# - Per run: requests/s, p99 latency, and the server's CPU time per request: its
+#   threads' run time in ns (/proc/PID/task/*/schedstat; utime + stime from
+#   /proc/PID/stat, in 10 ms ticks, is kept in the table too). "busy" is that CPU time over the run's wall time: near
 #   100% the server was the limit; well under it, wrk or a neighbour was, and CPU per
 #   request is higher too (fewer answers per wake-up), so such runs are counted in the
 #   "<90%" column. "waited" is the time the server's threads were ready but had no CPU
@@ -74,15 +75,22 @@ def measure(r):
     return {
         "rps": requests / (int(r["duration_us"]) / 1e6),
         "p99": int(r["p99_us"]),
-        "cpu": int(r["cpu_ticks"]) / clk_tck * 1e6 / requests,
+        "cpu": cpu_seconds(r) * 1e6 / requests,
         "busy": busy(r),
         "waited": int(r["wait_ns"]) / 1e3 / int(r["duration_us"]) * 100,
         "log": int(r["log_bytes"]),
         "log_per_req": int(r["log_bytes"]) / requests,
     }
 
+def cpu_seconds(r):
+    # Nanoseconds from schedstat when the table has them (tables kept before it have
+    # clock ticks only).
+    if r.get("cpu_ns"):
+        return int(r["cpu_ns"]) / 1e9
+    return int(r["cpu_ticks"]) / clk_tck
+
 def busy(r):
-    return int(r["cpu_ticks"]) / clk_tck / (int(r["duration_us"]) / 1e6) * 100
+    return cpu_seconds(r) / (int(r["duration_us"]) / 1e6) * 100
 
 runs = {}  # (framework, scenario) -> {round: measures}, passing runs only
 failures = {}
@@ -243,20 +251,22 @@ for fw in "${frameworks[@]}"; do
 done
 
 results=$bench_tmp/results.tsv
-printf 'round\tframework\tscenario\tok\trequests\tduration_us\tp99_us\tcpu_ticks\twait_ns\tlog_bytes\tstatuses\terrors\n' >"$results"
+printf 'round\tframework\tscenario\tok\trequests\tduration_us\tp99_us\tcpu_ticks\twait_ns\tlog_bytes\tstatuses\terrors\tcpu_ns\n' >"$results"
 failed=0
 
 # run ROUND FRAMEWORK SCENARIO-SPEC: one wrk run, checked, appended to $results.
 run() {
   local round=$1 fw=$2 name path kind expected
   IFS='|' read -r name path kind expected <<<"$3"
-  local ticks0 wait0 bytes0 out ticks1 wait1 bytes1
+  local ticks0 ns0 wait0 bytes0 out ticks1 ns1 wait1 bytes1
   ticks0=$(cpu_ticks "${pid[$fw]}")
+  ns0=$(cpu_ns "${pid[$fw]}")
   wait0=$(run_delay_ns "${pid[$fw]}")
   bytes0=$(file_bytes "${log[$fw]}")
   out=$(taskset -c "$load_core" wrk -t1 -c"$connections" -d"${duration}s" -s "$status_lua" \
     -H "Approov-Token: ${token[$fw.$kind]}" "http://127.0.0.1:${port[$fw]}$path")
   ticks1=$(cpu_ticks "${pid[$fw]}")
+  ns1=$(cpu_ns "${pid[$fw]}")
   wait1=$(run_delay_ns "${pid[$fw]}")
   bytes1=$(file_bytes "${log[$fw]}")
   : >"${log[$fw]}" # a flood of rejections can log tens of MB per run
@@ -278,9 +288,9 @@ run() {
     ok=0 why="socket errors: $errors"
   fi
   ((ok)) || failed=1
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$fw" "$name" "$ok" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$fw" "$name" "$ok" \
     "${requests:-0}" "${duration_us:-0}" "${p99:-0}" "$((ticks1 - ticks0))" "$((wait1 - wait0))" \
-    "$((bytes1 - bytes0))" "${statuses:-none}" "$errors" >>"$results"
+    "$((bytes1 - bytes0))" "${statuses:-none}" "$errors" "$((ns1 - ns0))" >>"$results"
   printf 'round %s  %-6s %-14s %9s answers  %-22s %s\n' "$round" "$fw" "$name" "${requests:-0}" \
     "${statuses:-none}" "$( ((ok)) && echo ok || echo "FAILED: $why")"
 }
