@@ -662,11 +662,39 @@ impl Case<'_> {
     }
 }
 
+/// A request's check (`check_request`: the payload checked whole and kept, the claims
+/// built only when asked for) must conclude what the eager `verify_header_values`
+/// concludes at the same second: compared when the eager check gives the same answer
+/// just before and just after it (no second boundary in between).
+fn the_request_check_agrees(token: &str) {
+    let verifier = verifier();
+    let value = [token.as_bytes()];
+    let before = verifier.verify_header_values(value);
+    let verification = verifier.check_request(|_| value, None);
+    let after = verifier.verify_header_values(value);
+    if before != after {
+        return;
+    }
+    // `to_claims` first, so that it builds from the kept payload.
+    let owned = verification.to_claims();
+    let lazy = match verification.rejection() {
+        Some(rejection) => Err(rejection.clone()),
+        None => match owned.clone() {
+            Some(claims) => Ok(claims),
+            None => panic!("a passed verification without claims, for {token:?}"),
+        },
+    };
+    assert_eq!(lazy, before, "check_request and verify_header_values disagree on {token:?}");
+    assert_eq!(verification.claims(), owned.as_ref(), "claims() and to_claims() differ");
+    assert_eq!(verification.into_result(), before, "into_result() differs");
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some(input) = Input::parse(data) else {
         return;
     };
     let token = input.token();
+    the_request_check_agrees(&token);
     let ours = verifier().verify_at(&token, NOW);
     let (key, validation) = reference();
     let clock_before = jsonwebtoken::get_current_timestamp();

@@ -53,6 +53,10 @@ impl Verification {
     }
 
     /// The claims, when the token passed every check asked of it.
+    ///
+    /// The check itself reads only what it needs of the payload (`exp`, `nbf`, `pay`)
+    /// and keeps the rest; the claims are built on the first call and kept, so a
+    /// handler that never asks for them never pays for them.
     pub fn claims(&self) -> Option<&ApproovClaims> {
         self.outcome.as_deref().ok().map(PassedClaims::claims)
     }
