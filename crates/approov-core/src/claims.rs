@@ -580,6 +580,8 @@ mod tests {
             r#" { "exp" : 0 , "nbf":3,"arc":"a b","ipk":"MFkw","iss":"approov.io" , "":"" } "#,
             "{\"exp\":5,\"é\":\"ü\u{7f}\"}",
             "{\"exp\":18446744073709551615,\r\n\t\"sub\":\"x\"}",
+            // The last number of 19 digits, the first of 20, and a leading "0" alone.
+            r#"{"exp":9999999999999999999,"a":10000000000000000000,"b":0}"#,
         ] {
             let plain = parse_plain(json.as_bytes());
             assert!(plain.is_some(), "{json}");
@@ -594,7 +596,9 @@ mod tests {
     fn the_plain_reader_leaves_the_rest_to_serde_json() {
         for json in [
             r#"{"exp":18446744073709551616}"#,
+            r#"{"exp":99999999999999999999}"#,
             r#"{"exp":01}"#,
+            r#"{"exp":00}"#,
             r#"{"exp":-1}"#,
             r#"{"exp":1.5}"#,
             r#"{"exp":1e3}"#,

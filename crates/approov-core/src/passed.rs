@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 
 use serde_json::Map;
 
-use crate::claims::{parse_claims_with_serde, parse_plain, read_plain, PlainMembers, TYPED};
+use crate::claims::{parse_claims_with_serde, parse_plain, read_plain, PlainMembers};
 use crate::{ApproovClaims, TokenRejection};
 
 /// The claims of a token that passed, as a [`Verification`](crate::Verification)
@@ -29,7 +29,8 @@ pub(crate) struct PassedClaims {
     json: Box<str>,
     /// Where `pay`'s text is in `json`.
     pay: Option<Range<usize>>,
-    built: OnceLock<ApproovClaims>,
+    /// Boxed, so that the check moves a small value around until it is needed.
+    built: OnceLock<Box<ApproovClaims>>,
 }
 
 impl PassedClaims {
@@ -79,13 +80,13 @@ impl PassedClaims {
 
     /// The claims, built now if they were not yet.
     pub(crate) fn claims(&self) -> &ApproovClaims {
-        self.built.get_or_init(|| self.build())
+        self.built.get_or_init(|| Box::new(self.build()))
     }
 
     /// The claims, owned: built afresh (and not kept) unless they were built already.
     pub(crate) fn to_claims(&self) -> ApproovClaims {
         match self.built.get() {
-            Some(claims) => claims.clone(),
+            Some(claims) => ApproovClaims::clone(claims),
             None => self.build(),
         }
     }
@@ -94,7 +95,9 @@ impl PassedClaims {
         if self.built.get().is_none() {
             return self.build();
         }
-        self.built.into_inner().unwrap_or_else(unreachable_claims)
+        self.built
+            .into_inner()
+            .map_or_else(unreachable_claims, |claims| *claims)
     }
 
     fn build(&self) -> ApproovClaims {
@@ -129,7 +132,7 @@ impl From<ApproovClaims> for PassedClaims {
             nbf: claims.nbf,
             json: Box::default(),
             pay: None,
-            built: OnceLock::from(claims),
+            built: OnceLock::from(Box::new(claims)),
         }
     }
 }
@@ -158,7 +161,8 @@ struct Scan<'j> {
     exp_seen: bool,
     nbf: Option<u64>,
     pay: Option<&'j str>,
-    /// Which of [`TYPED`] have been read, one bit each.
+    /// Which typed claims (`ip`, `did`, `arc`, `pay`, `ipk`) have been read, one bit
+    /// each, in that order.
     typed_seen: u8,
     others: [&'j str; MAX_OTHER_CLAIMS],
     other_count: usize,
@@ -173,17 +177,14 @@ impl<'j> Scan<'j> {
         scan.exp_seen.then_some(scan)
     }
 
-    /// A typed claim, seen for the first time; `None` the second time.
-    fn first_typed(&mut self, name: &str) -> Option<bool> {
-        let Some(index) = TYPED.iter().position(|typed| *typed == name) else {
-            return Some(false);
-        };
+    /// The typed claim `TYPED[index]`, seen for the first time; `None` the second.
+    fn first_typed(&mut self, index: usize) -> Option<()> {
         let bit = 1 << index;
         if self.typed_seen & bit != 0 {
             return None;
         }
         self.typed_seen |= bit;
-        Some(true)
+        Some(())
     }
 
     /// Another claim, seen for the first time; `None` the second time.
@@ -200,14 +201,18 @@ impl<'j> Scan<'j> {
 
 impl<'j> PlainMembers<'j> for Scan<'j> {
     fn text(&mut self, name: &'j str, text: &'j str) -> Option<()> {
+        // The typed claims by their index in `TYPED` (a test holds the two together).
         match name {
-            "exp" | "nbf" => None,
+            "ip" => self.first_typed(0),
+            "did" => self.first_typed(1),
+            "arc" => self.first_typed(2),
             "pay" => {
-                self.first_typed(name)?;
+                self.first_typed(3)?;
                 self.pay = Some(text);
                 Some(())
             }
-            _ if self.first_typed(name)? => Some(()),
+            "ipk" => self.first_typed(4),
+            "exp" | "nbf" => None,
             _ => self.other(name),
         }
     }
@@ -223,8 +228,7 @@ impl<'j> PlainMembers<'j> for Scan<'j> {
                 self.nbf = Some(number);
                 Some(())
             }
-            "exp" | "nbf" => None,
-            _ if TYPED.contains(&name) => None,
+            "exp" | "nbf" | "ip" | "did" | "arc" | "pay" | "ipk" => None,
             _ => self.other(name),
         }
     }
@@ -233,7 +237,7 @@ impl<'j> PlainMembers<'j> for Scan<'j> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::claims::parse_claims;
+    use crate::claims::{parse_claims, TYPED};
 
     fn read(json: &str) -> Result<PassedClaims, TokenRejection> {
         PassedClaims::read(json.as_bytes())
@@ -257,6 +261,17 @@ mod tests {
             read(json).map(PassedClaims::into_claims),
             parse_claims(json.as_bytes())
         );
+    }
+
+    #[test]
+    fn the_typed_claims_are_read_by_their_index_in_typed() {
+        for (index, name) in TYPED.iter().enumerate() {
+            let mut scan = Scan::default();
+            assert_eq!(scan.text(name, "v"), Some(()), "{name}");
+            assert_eq!(scan.typed_seen, 1 << index, "{name}");
+            assert_eq!(scan.text(name, "v"), None, "{name} twice");
+            assert_eq!(Scan::default().number(name, 1), None, "{name} as a number");
+        }
     }
 
     #[test]

@@ -513,15 +513,20 @@ impl ApproovVerifier {
             let keys = self.inner.keys.load();
             match keys.choose(header.alg, header.kid.as_deref()) {
                 Ok(Choice::Secrets(secrets)) => {
-                    let signature = decode_signature(parts.signature)?;
+                    if parts.signature.len() != SIGNATURE_LEN {
+                        return Err(TokenRejection::BadSignature);
+                    }
                     // The HMAC covers the encoded payload, and is cheap: it runs first, so
                     // that a forged token, whatever its payload, costs one HMAC and no
                     // decoding. Only a signed payload is decoded, then parsed.
                     let input = parts.signing_input.as_bytes();
+                    let signature = parts.signature.as_bytes();
                     if !secrets
                         .iter()
-                        .any(|secret| secret.key.verifies(input, &signature))
+                        .any(|secret| secret.key.verifies(input, signature))
                     {
+                        // Not the MAC: refused as not base64url, if it is not.
+                        check_signature_encoding(parts.signature)?;
                         return Err(TokenRejection::BadSignature);
                     }
                     decode_payload(parts.payload, &mut stack, &mut heap)?
@@ -646,19 +651,12 @@ fn decode_payload<'b>(
     }
 }
 
-/// The 32 signature bytes of an HS256 token, from exactly 43 base64url characters.
-fn decode_signature(encoded: &str) -> Result<[u8; 32], TokenRejection> {
-    if encoded.len() != SIGNATURE_LEN {
-        return Err(TokenRejection::BadSignature);
-    }
+/// Refuses an HS256 signature (43 characters) that is not base64url of 32 bytes.
+fn check_signature_encoding(encoded: &str) -> Result<(), TokenRejection> {
     // 43 characters could hold 33 bytes by the decoder's estimate; 32 fill them.
     let mut buf = [0u8; 33];
     match URL_SAFE_NO_PAD.decode_slice(encoded, &mut buf) {
-        Ok(32) => {
-            let mut signature = [0u8; 32];
-            signature.copy_from_slice(&buf[..32]);
-            Ok(signature)
-        }
+        Ok(32) => Ok(()),
         _ => Err(TokenRejection::Malformed("signature is not base64url")),
     }
 }
@@ -749,6 +747,41 @@ mod tests {
     /// An HS256 token with the usual header over `claims`, signed with `secret`.
     fn hs256(secret: &[u8], claims: &str) -> String {
         with_header(secret, br#"{"alg":"HS256","typ":"JWT"}"#, claims)
+    }
+
+    #[test]
+    fn only_the_canonical_base64url_of_the_mac_is_its_signature() {
+        let secret = b"a secret of thirty-two bytes, or more";
+        let verifier =
+            ApproovVerifier::from_keys(KeySet::new().with_hs256_secret(secret).unwrap_or_default());
+        let token = hs256(secret, r#"{"exp":2}"#);
+        assert!(verifier.verify_at(&token, 1).is_ok());
+        let (input, signature) = token.rsplit_once('.').unwrap_or_default();
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let last = signature.bytes().last().unwrap_or_default();
+        let value = alphabet.iter().position(|&c| c == last).unwrap_or_default();
+        // The last of 43 characters carries 4 bits of the MAC and 2 that must be zero:
+        // the same MAC written with those bits set is not its signature.
+        for padding in 1..4 {
+            let odd = char::from(alphabet[value | padding]);
+            let forged = format!("{input}.{}{odd}", &signature[..42]);
+            assert_eq!(
+                verifier.verify_at(&forged, 1),
+                Err(TokenRejection::Malformed("signature is not base64url")),
+                "{forged}"
+            );
+        }
+        for (odd, rejection) in [
+            ('=', TokenRejection::Malformed("signature is not base64url")),
+            ('+', TokenRejection::Malformed("signature is not base64url")),
+            (
+                char::from(alphabet[(value + 4) % 64]),
+                TokenRejection::BadSignature,
+            ),
+        ] {
+            let forged = format!("{input}.{odd}{}", &signature[1..]);
+            assert_eq!(verifier.verify_at(&forged, 1), Err(rejection), "{forged}");
+        }
     }
 
     #[test]
