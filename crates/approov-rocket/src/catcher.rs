@@ -2,7 +2,9 @@
 
 use rocket::catcher::{BoxFuture, Catcher};
 use rocket::http::{ContentType, Status};
-use rocket::response::{Responder, Response};
+use std::io::Cursor;
+
+use rocket::response::Response;
 use rocket::Request;
 
 use crate::guard::refused_by_approov;
@@ -49,11 +51,17 @@ pub fn catchers() -> Vec<Catcher> {
 fn approov_unauthorized<'r>(status: Status, request: &'r Request<'_>) -> BoxFuture<'r> {
     Box::pin(async move {
         if refused_by_approov(request) {
-            Response::build_from((ContentType::JSON, "{}").respond_to(request)?)
+            // Built directly: the same answer as `(ContentType::JSON, "{}")`, without
+            // a responder's response merged into another (a flood is answered here).
+            Response::build()
                 .status(Status::Unauthorized)
+                .header(ContentType::JSON)
+                .sized_body(EMPTY_JSON.len(), Cursor::new(EMPTY_JSON))
                 .ok()
         } else {
             Catcher::default().handler.handle(status, request).await
         }
     })
 }
+
+const EMPTY_JSON: &str = "{}";

@@ -273,26 +273,32 @@ pub(crate) fn header_values<'r>(
     request.headers().get(name).map(str::as_bytes)
 }
 
-/// The unbound check of this request, run at most once per request. The type is
-/// private, so nothing outside this crate can put one in the request's cache: it is
-/// the proof that the check ran.
-struct Checked(Result<Verification, ApproovError>);
+/// This request's Approov state, in one entry of the request's cache: the unbound
+/// check, run at most once per request, and whether an Approov guard refused the
+/// request (for [`crate::catchers`]). The type is private, so nothing outside this
+/// crate can put one in the cache: it is the proof that the check ran. One entry, so
+/// that a refusal (a flood of bad tokens) adds no second entry to the cache.
+#[derive(Default)]
+struct ApproovState {
+    checked: OnceLock<Result<Verification, ApproovError>>,
+    refused: OnceLock<()>,
+}
+
+fn state<'r>(request: &'r Request<'_>) -> &'r ApproovState {
+    request.local_cache(ApproovState::default)
+}
 
 /// The check of this request's binding to `H`, run at most once per request; private
 /// for the same reason.
 struct BoundCheck<H>(Result<Verification, ApproovError>, PhantomData<fn() -> H>);
 
 pub(crate) fn checked<'r>(request: &'r Request<'_>) -> Result<&'r Verification, ApproovError> {
-    request
-        .local_cache(|| {
-            Checked(match request.rocket().state::<ApproovVerifier>() {
-                Some(verifier) => {
-                    Ok(verifier.check_request(|name| header_values(request, name), None))
-                }
-                None => Err(ApproovError::NotConfigured),
-            })
+    state(request)
+        .checked
+        .get_or_init(|| match request.rocket().state::<ApproovVerifier>() {
+            Some(verifier) => Ok(verifier.check_request(|name| header_values(request, name), None)),
+            None => Err(ApproovError::NotConfigured),
         })
-        .0
         .as_ref()
         .map_err(Clone::clone)
 }
@@ -325,15 +331,9 @@ pub(crate) fn admitted(
     }
 }
 
-/// Marks a request refused by an Approov guard, for [`crate::catchers`].
-struct Refused(OnceLock<()>);
-
+/// Whether an Approov guard refused the request, for [`crate::catchers`].
 pub(crate) fn refused_by_approov(request: &Request<'_>) -> bool {
-    request
-        .local_cache(|| Refused(OnceLock::new()))
-        .0
-        .get()
-        .is_some()
+    state(request).refused.get().is_some()
 }
 
 fn fail<S>(request: &Request<'_>, error: ApproovError) -> Outcome<S, ApproovError> {
@@ -344,7 +344,7 @@ fn fail<S>(request: &Request<'_>, error: ApproovError) -> Outcome<S, ApproovErro
 pub(crate) fn failure(request: &Request<'_>, error: ApproovError) -> (Status, ApproovError) {
     let status = match &error {
         ApproovError::Rejected(_) => {
-            let _ = request.local_cache(|| Refused(OnceLock::new())).0.set(());
+            let _ = state(request).refused.set(());
             Status::Unauthorized
         }
         ApproovError::NotConfigured => Status::InternalServerError,
