@@ -123,7 +123,7 @@ def fmt(x, spec):
     return "-" if x is None else format(x, spec)
 
 print()
-print("Medians over rounds (failed runs left out). CPU = the server's user+system time per answer,")
+print("Medians over rounds (failed runs left out). CPU = the server's CPU time per answer (schedstat),")
 print("its median and its lowest over the rounds (best);")
 print("busy = the server's CPU time over the run's wall time (under 100%: the server was not the only limit);")
 print("waited = time the server's threads were ready to run but had no CPU, over wall time (neighbours);")
