@@ -384,11 +384,13 @@ fn refused_tokens_print_the_code_and_reason() {
         tool(&["check", &past]).with_secret().refused().0,
         "token_expired"
     );
-    let future = (now() + 3600).to_string();
+    // Read the clock once: a second may pass between minting and checking.
+    let in_an_hour = now() + 3600;
+    let future = in_an_hour.to_string();
     let later = tool(&["mint", "--exp", &future]).with_secret().stdout();
     assert_eq!(
         checked(tool(&["check", &later]).with_secret())["exp"],
-        now() + 3600
+        in_an_hour
     );
 
     let no_exp = tool(&["mint", "--omit", "exp"]).with_secret().stdout();
