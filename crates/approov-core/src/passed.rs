@@ -17,6 +17,7 @@ use std::sync::OnceLock;
 use serde_json::Map;
 
 use crate::claims::{parse_claims_with_serde, parse_plain, read_plain, PlainMembers};
+use crate::verifier::Dated;
 use crate::{ApproovClaims, TokenRejection};
 
 /// The claims of a token that passed, as a [`Verification`](crate::Verification)
@@ -60,14 +61,6 @@ impl PassedClaims {
     #[cfg(test)]
     pub(crate) fn is_built(&self) -> bool {
         self.built.get().is_some()
-    }
-
-    pub(crate) fn exp(&self) -> u64 {
-        self.exp
-    }
-
-    pub(crate) fn nbf(&self) -> Option<u64> {
-        self.nbf
     }
 
     /// The `pay` claim, without building the claims.
@@ -122,6 +115,16 @@ fn unreachable_claims() -> ApproovClaims {
         pay: None,
         ipk: None,
         other: Map::new(),
+    }
+}
+
+impl Dated for PassedClaims {
+    fn exp(&self) -> u64 {
+        self.exp
+    }
+
+    fn nbf(&self) -> Option<u64> {
+        self.nbf
     }
 }
 

@@ -563,7 +563,7 @@ impl ApproovVerifier {
 }
 
 /// Claims as read from a verified payload: what the time checks need of them.
-trait Dated {
+pub(crate) trait Dated {
     fn exp(&self) -> u64;
     fn nbf(&self) -> Option<u64>;
 }
@@ -575,16 +575,6 @@ impl Dated for ApproovClaims {
 
     fn nbf(&self) -> Option<u64> {
         self.nbf
-    }
-}
-
-impl Dated for PassedClaims {
-    fn exp(&self) -> u64 {
-        PassedClaims::exp(self)
-    }
-
-    fn nbf(&self) -> Option<u64> {
-        PassedClaims::nbf(self)
     }
 }
 
