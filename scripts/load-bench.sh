@@ -31,6 +31,7 @@
 #                  a bad signature) for S seconds each (default 10), at full speed, and
 #                  the bytes of log each flood wrote (the target: under 1 MB)
 # BENCH_RUST_LOG=warn sets RUST_LOG for the servers (default: unset, as a user runs them).
+# BENCH_FRAMEWORKS="axum warp" runs only those (default: axum actix rocket warp peer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -227,7 +228,7 @@ if ((flood)); then
   exit 0
 fi
 
-frameworks=(axum actix rocket warp peer)
+read -ra frameworks <<<"${BENCH_FRAMEWORKS:-axum actix rocket warp peer}"
 # name | path | which token | expected status
 scenarios=(
   "unprotected|/unprotected|valid|200"

@@ -465,11 +465,11 @@ impl ApproovVerifier {
     where
         I: IntoIterator<Item = &'h [u8]>,
     {
-        self.verify(self.token(values)?)
+        self.verify_with(self.token(values)?, unix_now(), parse_claims)
     }
 
     /// The token in the values a request has for the token header.
-    fn token<'h, I>(&self, values: I) -> Result<&'h str, TokenRejection>
+    fn token<'h, I>(&self, values: I) -> Result<&'h [u8], TokenRejection>
     where
         I: IntoIterator<Item = &'h [u8]>,
     {
@@ -493,14 +493,14 @@ impl ApproovVerifier {
     /// `now >= exp + leeway` (RFC 7519 4.1.4) and not yet valid when
     /// `now + leeway < nbf` (4.1.5).
     pub fn verify_at(&self, token: &str, now: u64) -> Result<ApproovClaims, TokenRejection> {
-        self.verify_with(token, now, parse_claims)
+        self.verify_with(token.as_bytes(), now, parse_claims)
     }
 
     /// The check of [`verify_at`](Self::verify_at), the verified payload's claims
     /// read by `read`.
     fn verify_with<C: Dated>(
         &self,
-        token: &str,
+        token: &[u8],
         now: u64,
         read: impl FnOnce(&[u8]) -> Result<C, TokenRejection>,
     ) -> Result<C, TokenRejection> {
@@ -519,7 +519,7 @@ impl ApproovVerifier {
                     // decoding. Only a signed payload is decoded, then parsed. (The
                     // signature is decoded, not the MAC encoded: an encoder's table
                     // lookups would be indexed by the MAC's secret-derived bits.)
-                    let input = parts.signing_input.as_bytes();
+                    let input = parts.signing_input;
                     if !secrets
                         .iter()
                         .any(|secret| secret.key.verifies(input, &signature))
@@ -534,7 +534,7 @@ impl ApproovVerifier {
                         .map_err(|_| TokenRejection::Malformed("signature is not base64url"))?;
                     // Decoded before the signature check, which costs far more than it.
                     let payload = decode_payload(parts.payload, &mut stack, &mut heap)?;
-                    if !key.verifies(parts.signing_input.as_bytes(), &signature) {
+                    if !key.verifies(parts.signing_input, &signature) {
                         return Err(TokenRejection::BadSignature);
                     }
                     payload
@@ -580,25 +580,34 @@ impl Dated for ApproovClaims {
 
 /// The three segments of a compact JWS, borrowed from the token.
 struct CompactParts<'t> {
-    header: &'t str,
-    payload: &'t str,
-    signature: &'t str,
+    header: &'t [u8],
+    payload: &'t [u8],
+    signature: &'t [u8],
     /// `header.payload`, the bytes the signature covers.
-    signing_input: &'t str,
+    signing_input: &'t [u8],
 }
 
-fn split_compact(token: &str) -> Result<CompactParts<'_>, TokenRejection> {
+fn split_compact(token: &[u8]) -> Result<CompactParts<'_>, TokenRejection> {
+    const NOT_THREE_SEGMENTS: TokenRejection = TokenRejection::Malformed("not three segments");
     if token.len() > MAX_TOKEN_LEN {
         return Err(TokenRejection::TooLong);
     }
-    let (signing_input, signature) = token
-        .rsplit_once('.')
-        .ok_or(TokenRejection::Malformed("not three segments"))?;
-    let (header, payload) = signing_input
-        .split_once('.')
-        .ok_or(TokenRejection::Malformed("not three segments"))?;
-    if payload.contains('.') {
-        return Err(TokenRejection::Malformed("not three segments"));
+    // The two dots found from either end, then none in between (memchr's search, as
+    // `str::split_once` uses on text; the token is bytes here).
+    let (Some(first), Some(last)) = (memchr::memchr(b'.', token), memchr::memrchr(b'.', token))
+    else {
+        return Err(NOT_THREE_SEGMENTS);
+    };
+    let (Some(header), Some(payload), Some(signature), Some(signing_input)) = (
+        token.get(..first),
+        token.get(first + 1..last),
+        token.get(last + 1..),
+        token.get(..last),
+    ) else {
+        return Err(NOT_THREE_SEGMENTS);
+    };
+    if memchr::memchr(b'.', payload).is_some() {
+        return Err(NOT_THREE_SEGMENTS);
     }
     if header.is_empty() || payload.is_empty() || signature.is_empty() {
         return Err(TokenRejection::Malformed("empty segment"));
@@ -620,7 +629,7 @@ const STACK_PAYLOAD_LEN: usize = 512;
 
 /// Decodes the payload into `stack` when it fits, else into `heap`.
 fn decode_payload<'b>(
-    encoded: &str,
+    encoded: &[u8],
     stack: &'b mut [u8; STACK_PAYLOAD_LEN],
     heap: &'b mut Vec<u8>,
 ) -> Result<&'b [u8], TokenRejection> {
@@ -639,7 +648,7 @@ fn decode_payload<'b>(
 }
 
 /// The 32 signature bytes of an HS256 token, from exactly 43 base64url characters.
-fn decode_signature(encoded: &str) -> Result<[u8; 32], TokenRejection> {
+fn decode_signature(encoded: &[u8]) -> Result<[u8; 32], TokenRejection> {
     if encoded.len() != SIGNATURE_LEN {
         return Err(TokenRejection::BadSignature);
     }
@@ -680,12 +689,12 @@ struct TokenHeader {
 
 /// The JOSE headers HS256 tokens usually carry, `{"alg":"HS256","typ":"JWT"}` and
 /// `{"typ":"JWT","alg":"HS256"}`, base64url: known good without decoding them.
-const COMMON_HS256_HEADERS: [&str; 2] = [
-    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
-    "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9",
+const COMMON_HS256_HEADERS: [&[u8]; 2] = [
+    b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
+    b"eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9",
 ];
 
-fn read_header(encoded: &str) -> Result<TokenHeader, TokenRejection> {
+fn read_header(encoded: &[u8]) -> Result<TokenHeader, TokenRejection> {
     if COMMON_HS256_HEADERS.contains(&encoded) {
         return Ok(TokenHeader {
             alg: Algorithm::HS256,
@@ -873,6 +882,30 @@ mod tests {
     }
 
     #[test]
+    fn a_token_splits_at_its_two_dots_and_nowhere_else() {
+        let split = |token: &str| {
+            split_compact(token.as_bytes()).map(|p| {
+                let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+                [p.header, p.payload, p.signature, p.signing_input].map(text)
+            })
+        };
+        assert_eq!(
+            split("hh.ppp.s"),
+            Ok(["hh", "ppp", "s", "hh.ppp"].map(String::from))
+        );
+        let three = TokenRejection::Malformed("not three segments");
+        for token in ["hps", "h.ps", "h.p.s.x", "h.p..s", "...", "h.p.s."] {
+            assert_eq!(split(token).err(), Some(three.clone()), "{token}");
+        }
+        let empty = TokenRejection::Malformed("empty segment");
+        for token in [".p.s", "h..s", "h.p.", ".."] {
+            assert_eq!(split(token).err(), Some(empty.clone()), "{token}");
+        }
+        let too_long = format!("h.{}.s", "p".repeat(MAX_TOKEN_LEN));
+        assert_eq!(split(&too_long).err(), Some(TokenRejection::TooLong));
+    }
+
+    #[test]
     fn the_common_headers_are_what_they_claim() {
         let decoded: Vec<String> = COMMON_HS256_HEADERS
             .iter()
@@ -890,7 +923,7 @@ mod tests {
         // And the slow path agrees with the fast one.
         for header in decoded {
             let encoded = URL_SAFE_NO_PAD.encode(header.replace(':', " : "));
-            let read = read_header(&encoded).map(|h| (h.alg, h.kid));
+            let read = read_header(encoded.as_bytes()).map(|h| (h.alg, h.kid));
             assert_eq!(read, Ok((Algorithm::HS256, None)));
         }
     }
