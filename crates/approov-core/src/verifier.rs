@@ -443,7 +443,7 @@ impl ApproovVerifier {
         // The claims are built only if the handler asks for them (see `PassedClaims`).
         let outcome = self
             .token(headers(self.token_header()))
-            .and_then(|token| self.verify_with(token, unix_now(), PassedClaims::read))
+            .and_then(|token| self.verify_with(token, unix_now, PassedClaims::read))
             .and_then(|claims| match binding {
                 Some(binding) => binding.check_pay(claims.pay(), &headers).map(|()| claims),
                 None => Ok(claims),
@@ -465,7 +465,7 @@ impl ApproovVerifier {
     where
         I: IntoIterator<Item = &'h [u8]>,
     {
-        self.verify_with(self.token(values)?, unix_now(), parse_claims)
+        self.verify_with(self.token(values)?, unix_now, parse_claims)
     }
 
     /// The token in the values a request has for the token header.
@@ -479,7 +479,7 @@ impl ApproovVerifier {
 
     /// Verifies one bare token (no prefix) at the current time. It does not log.
     pub fn verify(&self, token: &str) -> Result<ApproovClaims, TokenRejection> {
-        self.verify_at(token, unix_now())
+        self.verify_with(token.as_bytes(), unix_now, parse_claims)
     }
 
     /// Verifies one bare token as if the time were `now` (seconds since the epoch).
@@ -493,15 +493,16 @@ impl ApproovVerifier {
     /// `now >= exp + leeway` (RFC 7519 4.1.4) and not yet valid when
     /// `now + leeway < nbf` (4.1.5).
     pub fn verify_at(&self, token: &str, now: u64) -> Result<ApproovClaims, TokenRejection> {
-        self.verify_with(token.as_bytes(), now, parse_claims)
+        self.verify_with(token.as_bytes(), || now, parse_claims)
     }
 
     /// The check of [`verify_at`](Self::verify_at), the verified payload's claims
-    /// read by `read`.
+    /// read by `read`. The time is asked of `now` only once the signature holds: a
+    /// flood of malformed or forged tokens does not read the clock for them.
     fn verify_with<C: Dated>(
         &self,
         token: &[u8],
-        now: u64,
+        now: impl FnOnce() -> u64,
         read: impl FnOnce(&[u8]) -> Result<C, TokenRejection>,
     ) -> Result<C, TokenRejection> {
         let parts = split_compact(token)?;
@@ -548,6 +549,7 @@ impl ApproovVerifier {
             }
         };
         let claims = read(payload)?;
+        let now = now();
         let leeway = self.inner.leeway;
         if now >= claims.exp().saturating_add(leeway) {
             return Err(TokenRejection::Expired);
