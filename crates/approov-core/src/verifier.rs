@@ -497,8 +497,9 @@ impl ApproovVerifier {
     }
 
     /// The check of [`verify_at`](Self::verify_at), the verified payload's claims
-    /// read by `read`. The time is asked of `now` only once the signature holds: a
-    /// flood of malformed or forged tokens does not read the clock for them.
+    /// read by `read`. The time is asked of `now` only once the signature holds and
+    /// the claims are read: a flood of malformed or forged tokens does not read the
+    /// clock for them.
     fn verify_with<C: Dated>(
         &self,
         token: &[u8],
