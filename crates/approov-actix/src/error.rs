@@ -1,6 +1,6 @@
 //! The extractors' error, and the one response every refusal becomes.
 
-use actix_web::http::header::ContentType;
+use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
@@ -128,7 +128,12 @@ pub(crate) fn unauthorized() -> HttpResponse {
 }
 
 fn json_empty(status: StatusCode) -> HttpResponse {
+    // The header value from a static: `ContentType::json()` would format and copy it
+    // for every refused request.
     HttpResponse::build(status)
-        .content_type(ContentType::json())
+        .insert_header((
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/json"),
+        ))
         .body("{}")
 }

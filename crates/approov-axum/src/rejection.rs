@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -110,13 +111,13 @@ pub(crate) fn unauthorized() -> Response {
 }
 
 fn json_empty(status: StatusCode) -> Response {
-    (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        "{}",
-    )
-        .into_response()
+    // Built directly: every refused request comes here, and the tuple form would set
+    // the text body's own content type first, then replace it.
+    let mut response = Response::new(Body::from("{}"));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
