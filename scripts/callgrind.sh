@@ -53,7 +53,7 @@ for line in sys.stdin:
     ((${#frameworks[@]})) || frameworks=(axum actix rocket warp)
     cargo build --release --quiet --manifest-path benches/in-process/Cargo.toml
     bin=$CARGO_TARGET_DIR/release/in-process
-    routes=(unprotected valid garbage bound double)
+    routes=(unprotected valid garbage bad-signature bound double)
     n=300
     printf '%-8s' framework
     printf ' %12s' "${routes[@]}"

@@ -1,6 +1,6 @@
 //! Drives COUNT requests through one adapter in-process: `in-process FRAMEWORK ROUTE COUNT`,
 //! FRAMEWORK `axum`, `actix`, `rocket` or `warp`, ROUTE `unprotected`, `valid`, `garbage`,
-//! `bound` or `double` (see README.md). Each answer's status is checked.
+//! `bad-signature`, `bound` or `double` (see README.md). Each answer's status is checked.
 #![allow(clippy::unwrap_used, clippy::panic)] // a bench fails by panicking
 
 use std::hint::black_box;
@@ -30,6 +30,7 @@ fn main() {
         "double" => minter
             .approov_token(3600, &[AUTH.as_bytes(), SESSION.as_bytes()])
             .unwrap(),
+        "bad-signature" => forged(&minter.approov_token(3600, &[]).unwrap()),
         _ => minter.approov_token(3600, &[]).unwrap(),
     };
     let path = match route.as_str() {
@@ -38,7 +39,11 @@ fn main() {
         "double" => "/token-double-binding",
         _ => "/token-check",
     };
-    let expected = if route == "garbage" { 401 } else { 200 };
+    let expected = if matches!(route.as_str(), "garbage" | "bad-signature") {
+        401
+    } else {
+        200
+    };
     let verifier = ApproovVerifier::from_base64_secret(SECRET).unwrap();
     match fw.as_str() {
         "axum" => axum_bench(verifier, path, &token, expected, count),
@@ -47,6 +52,13 @@ fn main() {
         "warp" => warp_bench(verifier, path, &token, expected, count),
         other => panic!("unknown framework {other}"),
     }
+}
+
+/// `token` with its signature's first character changed: well formed, badly signed.
+fn forged(token: &str) -> String {
+    let (signing_input, signature) = token.rsplit_once('.').unwrap();
+    let first = if signature.starts_with('A') { 'B' } else { 'A' };
+    format!("{signing_input}.{first}{}", &signature[1..])
 }
 
 fn axum_bench(verifier: ApproovVerifier, path: &str, token: &str, expected: u16, count: u64) {

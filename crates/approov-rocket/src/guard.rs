@@ -1,5 +1,6 @@
 //! The request guards: handler arguments that are there only for a request that passed.
 
+use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::ops::Deref;
 use std::sync::OnceLock;
@@ -224,9 +225,7 @@ impl<'r> FromRequest<'r> for OptionalApproovToken {
             return fail(request, ApproovError::NotConfigured);
         };
         // No header at all: absent, and nothing to log.
-        if request
-            .headers()
-            .get(verifier.token_header())
+        if header_values(request, verifier.token_header())
             .next()
             .is_none()
         {
@@ -266,11 +265,32 @@ pub(crate) fn verifier_missing(rocket: &Rocket<Ignite>) -> bool {
     missing
 }
 
+/// Every value of the request's header `name` (any case), in order.
+///
+/// Found by comparing names, not with [`HeaderMap::get`](rocket::http::HeaderMap::get):
+/// Rocket's map hashes a name with SipHash one byte at a time, which costs more than
+/// comparing it with the few names a request has. A name with more than one value
+/// (rare, and refused for the token) is left to Rocket's own lookup.
 pub(crate) fn header_values<'r>(
     request: &'r Request<'_>,
     name: &str,
 ) -> impl Iterator<Item = &'r [u8]> {
-    request.headers().get(name).map(str::as_bytes)
+    let headers = request.headers();
+    let mut matching = headers
+        .iter()
+        .filter(|header| header.name() == name)
+        .map(|header| match header.value {
+            Cow::Borrowed(value) => Some(value),
+            Cow::Owned(_) => None,
+        });
+    let (one, several) = match (matching.next(), matching.next()) {
+        (None, _) => (None, None),
+        (Some(Some(value)), None) => (Some(value), None),
+        _ => (None, Some(headers.get(name))),
+    };
+    one.into_iter()
+        .chain(several.into_iter().flatten())
+        .map(str::as_bytes)
 }
 
 /// This request's Approov state, in one entry of the request's cache: the unbound
@@ -352,4 +372,28 @@ pub(crate) fn failure(request: &Request<'_>, error: ApproovError) -> (Status, Ap
         ApproovError::BodyUnreadable(_) => Status::BadRequest,
     };
     (status, error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::header_values;
+    use rocket::http::Header;
+    use rocket::local::blocking::Client;
+
+    #[test]
+    fn header_values_finds_every_value_of_a_name_in_any_case_in_order() {
+        let client = Client::untracked(rocket::build()).unwrap();
+        let request = client
+            .get("/")
+            .header(Header::new("Authorization", "first"))
+            .header(Header::new("Approov-Token", "token"))
+            .header(Header::new("authorization", "second"))
+            .header(Header::new("X-Other", "other"));
+        let values = |name| header_values(request.inner(), name).collect::<Vec<&[u8]>>();
+        assert_eq!(values("approov-token"), [b"token"]);
+        assert_eq!(values("APPROOV-TOKEN"), [b"token"]);
+        assert_eq!(values("Authorization"), [&b"first"[..], b"second"]);
+        assert!(values("approov-tokens").is_empty());
+        assert!(values("approov").is_empty());
+    }
 }
