@@ -10,7 +10,8 @@
 #   framework alone), /token-check with a valid token, with garbage, and with a
 #   well-formed token signed with another secret.
 # - Rounds are interleaved (round, then server, then scenario) so a noisy neighbour
-#   slows every server a little rather than one a lot; medians are reported.
+#   slows every server a little rather than one a lot; even rounds take the scenarios
+#   in reverse order (a drift within a round favours no scenario); medians are reported.
 # - Every answer's status is counted (a wrk Lua script): a run with any answer other
 #   than the expected one (200, or 401 for the two bad tokens), or any socket error, is
 #   FAILED and left out of the medians, and the script exits 1.
@@ -306,9 +307,15 @@ echo "wrk -t1 -c$connections, ${duration} s per run, $rounds round(s); servers o
 if ((!smoke)); then
   for fw in "${frameworks[@]}"; do run 0 "$fw" "${scenarios[1]}" >/dev/null; done # warm-up, not counted
 fi
+# Even rounds take the scenarios in reverse order, so that a drift within a round (the
+# host getting busier or quieter) favours neither side of a pair over the rounds.
+reversed=()
+for ((i = ${#scenarios[@]} - 1; i >= 0; i--)); do reversed+=("${scenarios[i]}"); done
 for round in $(seq "$rounds"); do
+  order=("${scenarios[@]}")
+  ((round % 2)) || order=("${reversed[@]}")
   for fw in "${frameworks[@]}"; do
-    for scenario in "${scenarios[@]}"; do run "$round" "$fw" "$scenario"; done
+    for scenario in "${order[@]}"; do run "$round" "$fw" "$scenario"; done
   done
 done
 [[ -n $keep ]] && cp "$results" "$keep"
