@@ -12,6 +12,10 @@
 # - Rounds are interleaved (round, then server, then scenario) so a noisy neighbour
 #   slows every server a little rather than one a lot; even rounds take the scenarios
 #   in reverse order (a drift within a round favours no scenario); medians are reported.
+#   Each flood runs next to the valid run it is compared with, and the default is many
+#   short rounds (10 x 2 s) rather than few long ones: the host's speed drifts over
+#   seconds, so the two runs of a pair are best close in time, and more pairs make a
+#   steadier median.
 # - Every answer's status is counted (a wrk Lua script): a run with any answer other
 #   than the expected one (200, or 401 for the two bad tokens), or any socket error, is
 #   FAILED and left out of the medians, and the script exits 1.
@@ -36,7 +40,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rounds=5 duration=4 connections=32 smoke=0 do_build=1 keep='' report_from='' flood=0
+rounds=10 duration=2 connections=32 smoke=0 do_build=1 keep='' report_from='' flood=0
 while (($#)); do
   case $1 in
     --smoke) smoke=1 rounds=1 duration=1 ;;
@@ -239,8 +243,8 @@ read -ra frameworks <<<"${BENCH_FRAMEWORKS:-axum actix rocket warp peer}"
 scenarios=(
   "unprotected|/unprotected|valid|200"
   "valid|/token-check|valid|200"
-  "garbage|/token-check|garbage|401"
   "bad-signature|/token-check|other-secret|401"
+  "garbage|/token-check|garbage|401"
 )
 
 ((do_build)) && build "${frameworks[@]}"
