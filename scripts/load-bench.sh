@@ -12,10 +12,10 @@
 # - Rounds are interleaved (round, then server, then scenario) so a noisy neighbour
 #   slows every server a little rather than one a lot; even rounds take the scenarios
 #   in reverse order (a drift within a round favours no scenario); medians are reported.
-#   Each flood runs next to the valid run it is compared with, and the default is many
-#   short rounds (10 x 2 s) rather than few long ones: the host's speed drifts over
-#   seconds, so the two runs of a pair are best close in time, and more pairs make a
-#   steadier median.
+#   `unprotected` and `bad-signature` run right next to the `valid` run they are
+#   compared with (`garbage`, whose margin is widest, one run further), and the
+#   default is many short rounds (10 x 2 s) rather than few long ones: in the same
+#   time, twice the pairs make a steadier median.
 # - Every answer's status is counted (a wrk Lua script): a run with any answer other
 #   than the expected one (200, or 401 for the two bad tokens), or any socket error, is
 #   FAILED and left out of the medians, and the script exits 1.
@@ -239,7 +239,8 @@ if ((flood)); then
 fi
 
 read -ra frameworks <<<"${BENCH_FRAMEWORKS:-axum actix rocket warp peer}"
-# name | path | which token | expected status
+# name | path | which token | expected status; in this order, reversed in even rounds
+# (see the top of this file)
 scenarios=(
   "unprotected|/unprotected|valid|200"
   "valid|/token-check|valid|200"
