@@ -21,11 +21,13 @@
 #   FAILED and left out of the medians, and the script exits 1.
 # - Per run: requests/s, p99 latency, and the server's CPU time per request: its
 #   threads' run time in ns (/proc/PID/task/*/schedstat; utime + stime from
-#   /proc/PID/stat, in 10 ms ticks, is kept in the table too). "busy" is that CPU time over the run's wall time: near
-#   100% the server was the limit; well under it, wrk or a neighbour was, and CPU per
-#   request is higher too (fewer answers per wake-up), so such runs are counted in the
-#   "<90%" column. "waited" is the time the server's threads were ready but had no CPU
-#   (/proc/PID/task/*/schedstat): on a shared machine, how much neighbours got in the way.
+#   /proc/PID/stat, in 10 ms ticks, is kept in the table too, and utime alone: the
+#   check itself is user time, reported apart from system time). "busy" is that CPU
+#   time over the run's wall time: near 100% the server was the limit; well under it,
+#   wrk or a neighbour was, and CPU per request is higher too (fewer answers per
+#   wake-up), so such runs are counted in the "<90%" column. "waited" is the time the
+#   server's threads were ready but had no CPU (/proc/PID/task/*/schedstat): on a
+#   shared machine, how much neighbours got in the way.
 #
 # Usage: scripts/load-bench.sh [--smoke] [--rounds R] [--duration D] [--connections C]
 #                              [--no-build] [--keep FILE] [--report FILE] [--flood [SECONDS]]
@@ -78,7 +80,10 @@ frameworks = list(dict.fromkeys(r["framework"] for r in rows))
 
 def measure(r):
     requests = int(r["requests"])
+    user, system = user_system(r)
     return {
+        "user": None if user is None else user * 1e6 / requests,
+        "system": None if system is None else system * 1e6 / requests,
         "rps": requests / (int(r["duration_us"]) / 1e6),
         "p99": int(r["p99_us"]),
         "cpu": cpu_seconds(r) * 1e6 / requests,
@@ -94,6 +99,14 @@ def cpu_seconds(r):
     if r.get("cpu_ns"):
         return int(r["cpu_ns"]) / 1e9
     return int(r["cpu_ticks"]) / clk_tck
+
+def user_system(r):
+    # User and system seconds, from /proc/PID/stat's clock ticks (None in tables kept
+    # before the user_ticks column).
+    if not r.get("user_ticks"):
+        return None, None
+    user = int(r["user_ticks"]) / clk_tck
+    return user, int(r["cpu_ticks"]) / clk_tck - user
 
 def busy(r):
     return cpu_seconds(r) / (int(r["duration_us"]) / 1e6) * 100
@@ -111,7 +124,7 @@ for r in rows:
         failures[key] = failures.get(key, 0) + 1
 
 def median(key, field):
-    values = [m[field] for m in runs.get(key, {}).values()]
+    values = [m[field] for m in runs.get(key, {}).values() if m[field] is not None]
     return statistics.median(values) if values else None
 
 def best(key, field):
@@ -163,6 +176,23 @@ def best_ratio(fw):
 for fw in frameworks:
     print(f"{fw:<9} {fmt(paired_ratio(fw, 'rps'), '.3f'):>11} {fmt(paired_ratio(fw, 'cpu'), '.3f'):>9} "
           f"{fmt(best_ratio(fw), '.3f'):>16} {fmt(extra(fw, median), '+.2f'):>16} {fmt(extra(fw, best), '+.2f'):>12}")
+
+def paired_extra(fw, field):
+    """Median over rounds of token-check (valid) minus unprotected, each round's own pair."""
+    u, v = runs.get((fw, "unprotected"), {}), runs.get((fw, "valid"), {})
+    diffs = [v[r][field] - u[r][field] for r in u if r in v and None not in (u[r][field], v[r][field])]
+    return statistics.median(diffs) if diffs else None
+
+if any(r.get("user_ticks") for r in rows):
+    print()
+    print("Where the check's CPU goes: user and system time per request (/proc/PID/stat, 10 ms ticks),")
+    print("medians over rounds; extra = the median of each round's own difference. The check itself")
+    print("runs in user time; system time is the kernel's TCP work, which moves with how busy each side is.")
+    print(f"{'framework':<9} {'user unprot':>11} {'user valid':>10} {'extra':>6} {'sys unprot':>10} {'sys valid':>9} {'extra':>6}")
+    for fw in frameworks:
+        print(f"{fw:<9} {fmt(median((fw, 'unprotected'), 'user'), '.2f'):>11} {fmt(median((fw, 'valid'), 'user'), '.2f'):>10} "
+              f"{fmt(paired_extra(fw, 'user'), '+.2f'):>6} {fmt(median((fw, 'unprotected'), 'system'), '.2f'):>10} "
+              f"{fmt(median((fw, 'valid'), 'system'), '.2f'):>9} {fmt(paired_extra(fw, 'system'), '+.2f'):>6}")
 
 def paired_flood(fw, scenario):
     """Median over rounds of CPU per request under a flood over that with a valid token."""
@@ -263,21 +293,23 @@ for fw in "${frameworks[@]}"; do
 done
 
 results=$bench_tmp/results.tsv
-printf 'round\tframework\tscenario\tok\trequests\tduration_us\tp99_us\tcpu_ticks\twait_ns\tlog_bytes\tstatuses\terrors\tcpu_ns\n' >"$results"
+printf 'round\tframework\tscenario\tok\trequests\tduration_us\tp99_us\tcpu_ticks\twait_ns\tlog_bytes\tstatuses\terrors\tcpu_ns\tuser_ticks\n' >"$results"
 failed=0
 
 # run ROUND FRAMEWORK SCENARIO-SPEC: one wrk run, checked, appended to $results.
 run() {
   local round=$1 fw=$2 name path kind expected
   IFS='|' read -r name path kind expected <<<"$3"
-  local ticks0 ns0 wait0 bytes0 out ticks1 ns1 wait1 bytes1
+  local ticks0 user0 ns0 wait0 bytes0 out ticks1 user1 ns1 wait1 bytes1
   ticks0=$(cpu_ticks "${pid[$fw]}")
+  user0=$(user_ticks "${pid[$fw]}")
   ns0=$(cpu_ns "${pid[$fw]}")
   wait0=$(run_delay_ns "${pid[$fw]}")
   bytes0=$(file_bytes "${log[$fw]}")
   out=$(taskset -c "$load_core" wrk -t1 -c"$connections" -d"${duration}s" -s "$status_lua" \
     -H "Approov-Token: ${token[$fw.$kind]}" "http://127.0.0.1:${port[$fw]}$path")
   ticks1=$(cpu_ticks "${pid[$fw]}")
+  user1=$(user_ticks "${pid[$fw]}")
   ns1=$(cpu_ns "${pid[$fw]}")
   wait1=$(run_delay_ns "${pid[$fw]}")
   bytes1=$(file_bytes "${log[$fw]}")
@@ -300,9 +332,9 @@ run() {
     ok=0 why="socket errors: $errors"
   fi
   ((ok)) || failed=1
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$fw" "$name" "$ok" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$fw" "$name" "$ok" \
     "${requests:-0}" "${duration_us:-0}" "${p99:-0}" "$((ticks1 - ticks0))" "$((wait1 - wait0))" \
-    "$((bytes1 - bytes0))" "${statuses:-none}" "$errors" "$((ns1 - ns0))" >>"$results"
+    "$((bytes1 - bytes0))" "${statuses:-none}" "$errors" "$((ns1 - ns0))" "$((user1 - user0))" >>"$results"
   printf 'round %s  %-6s %-14s %9s answers  %-22s %s\n' "$round" "$fw" "$name" "${requests:-0}" \
     "${statuses:-none}" "$( ((ok)) && echo ok || echo "FAILED: $why")"
 }
