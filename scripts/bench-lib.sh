@@ -95,17 +95,17 @@ stop_server() {
   server_pids=("${kept[@]}")
 }
 
-# CPU time the process has used, all its threads, in clock ticks: user + system
-# (cpu_ticks), or user time alone (user_ticks). Fields 14 and 15 of /proc/PID/stat;
-# the fields after the command name, which may hold spaces, start at field 3.
-cpu_ticks() { stat_ticks "$1" '$12 + $13'; }
-user_ticks() { stat_ticks "$1" '$12'; }
-stat_ticks() {
+# CPU time the process has used, all its threads, in clock ticks: user and system, from
+# one read (user_system_ticks), or their sum (cpu_ticks). Fields 14 and 15 of
+# /proc/PID/stat; the fields after the command name, which may hold spaces, start at
+# field 3.
+user_system_ticks() {
   local stat
   stat=$(<"/proc/$1/stat")
   stat=${stat##*) }
-  awk "{ print $2 }" <<<"$stat"
+  awk '{ print $12, $13 }' <<<"$stat"
 }
+cpu_ticks() { user_system_ticks "$1" | awk '{ print $1 + $2 }'; }
 clk_tck=$(getconf CLK_TCK)
 
 # CPU time the process's threads have run, in nanoseconds (field 1 of

@@ -132,11 +132,16 @@ def best(key, field):
     values = [m[field] for m in runs.get(key, {}).values()]
     return min(values) if values else None
 
+def paired(fw, a, b, field, combine):
+    """Median over rounds of combine(scenario a's field, scenario b's), each round's own pair."""
+    ra, rb = runs.get((fw, a), {}), runs.get((fw, b), {})
+    values = [combine(ra[r][field], rb[r][field]) for r in ra
+              if r in rb and None not in (ra[r][field], rb[r][field])]
+    return statistics.median(values) if values else None
+
 def paired_ratio(fw, field):
     """Median over rounds of unprotected / token-check (valid), each round's own pair."""
-    u, v = runs.get((fw, "unprotected"), {}), runs.get((fw, "valid"), {})
-    ratios = [u[r][field] / v[r][field] for r in u if r in v]
-    return statistics.median(ratios) if ratios else None
+    return paired(fw, "unprotected", "valid", field, lambda u, v: u / v)
 
 def fmt(x, spec):
     return "-" if x is None else format(x, spec)
@@ -179,9 +184,7 @@ for fw in frameworks:
 
 def paired_extra(fw, field):
     """Median over rounds of token-check (valid) minus unprotected, each round's own pair."""
-    u, v = runs.get((fw, "unprotected"), {}), runs.get((fw, "valid"), {})
-    diffs = [v[r][field] - u[r][field] for r in u if r in v and None not in (u[r][field], v[r][field])]
-    return statistics.median(diffs) if diffs else None
+    return paired(fw, "unprotected", "valid", field, lambda u, v: v - u)
 
 if any(r.get("user_ticks") for r in rows):
     print()
@@ -196,9 +199,7 @@ if any(r.get("user_ticks") for r in rows):
 
 def paired_flood(fw, scenario):
     """Median over rounds of CPU per request under a flood over that with a valid token."""
-    f, v = runs.get((fw, scenario), {}), runs.get((fw, "valid"), {})
-    ratios = [f[r]["cpu"] / v[r]["cpu"] for r in f if r in v]
-    return statistics.median(ratios) if ratios else None
+    return paired(fw, scenario, "valid", "cpu", lambda f, v: f / v)
 
 print()
 print("Floods against the valid path: CPU µs per request with garbage and with a bad signature over")
@@ -300,16 +301,14 @@ failed=0
 run() {
   local round=$1 fw=$2 name path kind expected
   IFS='|' read -r name path kind expected <<<"$3"
-  local ticks0 user0 ns0 wait0 bytes0 out ticks1 user1 ns1 wait1 bytes1
-  ticks0=$(cpu_ticks "${pid[$fw]}")
-  user0=$(user_ticks "${pid[$fw]}")
+  local user0 system0 ns0 wait0 bytes0 out user1 system1 ns1 wait1 bytes1
+  read -r user0 system0 <<<"$(user_system_ticks "${pid[$fw]}")"
   ns0=$(cpu_ns "${pid[$fw]}")
   wait0=$(run_delay_ns "${pid[$fw]}")
   bytes0=$(file_bytes "${log[$fw]}")
   out=$(taskset -c "$load_core" wrk -t1 -c"$connections" -d"${duration}s" -s "$status_lua" \
     -H "Approov-Token: ${token[$fw.$kind]}" "http://127.0.0.1:${port[$fw]}$path")
-  ticks1=$(cpu_ticks "${pid[$fw]}")
-  user1=$(user_ticks "${pid[$fw]}")
+  read -r user1 system1 <<<"$(user_system_ticks "${pid[$fw]}")"
   ns1=$(cpu_ns "${pid[$fw]}")
   wait1=$(run_delay_ns "${pid[$fw]}")
   bytes1=$(file_bytes "${log[$fw]}")
@@ -333,7 +332,7 @@ run() {
   fi
   ((ok)) || failed=1
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$fw" "$name" "$ok" \
-    "${requests:-0}" "${duration_us:-0}" "${p99:-0}" "$((ticks1 - ticks0))" "$((wait1 - wait0))" \
+    "${requests:-0}" "${duration_us:-0}" "${p99:-0}" "$((user1 + system1 - user0 - system0))" "$((wait1 - wait0))" \
     "$((bytes1 - bytes0))" "${statuses:-none}" "$errors" "$((ns1 - ns0))" "$((user1 - user0))" >>"$results"
   printf 'round %s  %-6s %-14s %9s answers  %-22s %s\n' "$round" "$fw" "$name" "${requests:-0}" \
     "${statuses:-none}" "$( ((ok)) && echo ok || echo "FAILED: $why")"
