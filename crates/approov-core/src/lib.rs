@@ -17,6 +17,7 @@ mod passed;
 mod rejection;
 #[cfg(feature = "jwks-url")]
 mod remote;
+mod segment;
 mod store;
 mod verification;
 mod verifier;

@@ -22,6 +22,7 @@ use crate::{ApproovClaims, TokenRejection};
 
 /// The claims of a token that passed, as a [`Verification`](crate::Verification)
 /// keeps them.
+#[derive(Clone)]
 pub(crate) struct PassedClaims {
     exp: u64,
     nbf: Option<u64>,

@@ -1,7 +1,6 @@
 //! The outcome of checking one request, as adapters keep it for the handler.
 
 use std::fmt;
-use std::sync::Arc;
 
 use crate::passed::PassedClaims;
 use crate::{ApproovClaims, ApproovVerifier, Binding, Mode, SignedRequest, TokenRejection};
@@ -25,7 +24,10 @@ use crate::{ApproovClaims, ApproovVerifier, Binding, Mode, SignedRequest, TokenR
 /// ```
 #[derive(Clone)]
 pub struct Verification {
-    outcome: Result<Arc<PassedClaims>, TokenRejection>,
+    /// The claims are held here, not shared behind an `Arc`: a check allocates only
+    /// the payload's copy, and a clone (the extractor behind a layer takes one)
+    /// copies that.
+    outcome: Result<PassedClaims, TokenRejection>,
     /// The binding checked, when the token passed one.
     binding: Option<Binding>,
     /// Whether the request's installation message signature was checked and holds.
@@ -45,7 +47,7 @@ impl Verification {
             None
         };
         Verification {
-            outcome: outcome.map(Arc::new),
+            outcome,
             binding,
             signed: false,
             verifier: verifier.clone(),
@@ -58,7 +60,7 @@ impl Verification {
     /// and keeps the rest; the claims are built on the first call and kept, so a
     /// handler that never asks for them never pays for them.
     pub fn claims(&self) -> Option<&ApproovClaims> {
-        self.outcome.as_deref().ok().map(PassedClaims::claims)
+        self.outcome.as_ref().ok().map(PassedClaims::claims)
     }
 
     /// The claims, owned, when the token passed: what a middleware hands on as a
@@ -83,7 +85,7 @@ impl Verification {
     /// # fn main() {}
     /// ```
     pub fn to_claims(&self) -> Option<ApproovClaims> {
-        self.outcome.as_deref().ok().map(PassedClaims::to_claims)
+        self.outcome.as_ref().ok().map(PassedClaims::to_claims)
     }
 
     /// Why the request failed the check, when it did.
@@ -192,10 +194,7 @@ impl Verification {
 
     /// The claims, or why the request failed.
     pub fn into_result(self) -> Result<ApproovClaims, TokenRejection> {
-        self.outcome.map(|claims| match Arc::try_unwrap(claims) {
-            Ok(claims) => claims.into_claims(),
-            Err(shared) => shared.claims().clone(),
-        })
+        self.outcome.map(PassedClaims::into_claims)
     }
 }
 

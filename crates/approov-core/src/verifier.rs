@@ -3,10 +3,8 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use serde::Deserialize;
 
 use crate::claims::parse_claims;
@@ -15,6 +13,7 @@ use crate::header::token_from_values;
 use crate::keys::{Algorithm, Choice};
 use crate::log::{RejectionLog, DEFAULT_LOG_LINES_PER_SECOND};
 use crate::passed::PassedClaims;
+use crate::segment::{self, decode_payload, decode_signature, STACK_PAYLOAD_LEN};
 use crate::store::KeyStore;
 use crate::{
     ApproovClaims, Binding, ConfigError, KeySet, MessageSigning, Mode, SecretEncoding,
@@ -28,8 +27,6 @@ pub const MAX_TOKEN_LEN: usize = 8 * 1024;
 /// The request header that carries the token by default.
 pub const DEFAULT_TOKEN_HEADER: &str = "approov-token";
 
-/// An encoded HS256 signature is 32 bytes: 43 base64url characters.
-const SIGNATURE_LEN: usize = 43;
 /// A JOSE header worth reading is small; a bigger one is refused undecoded.
 const MAX_HEADER_LEN: usize = 512;
 
@@ -531,9 +528,8 @@ impl ApproovVerifier {
                     decode_payload(parts.payload, &mut stack, &mut heap)?
                 }
                 Ok(Choice::Public(key)) => {
-                    let signature = URL_SAFE_NO_PAD
-                        .decode(parts.signature)
-                        .map_err(|_| TokenRejection::Malformed("signature is not base64url"))?;
+                    let signature = segment::decode_to_vec(parts.signature)
+                        .ok_or(TokenRejection::Malformed("signature is not base64url"))?;
                     // Decoded before the signature check, which costs far more than it.
                     let payload = decode_payload(parts.payload, &mut stack, &mut heap)?;
                     if !key.verifies(parts.signing_input, &signature) {
@@ -626,47 +622,6 @@ fn split_compact(token: &[u8]) -> Result<CompactParts<'_>, TokenRejection> {
     })
 }
 
-/// Payloads whose decoded length is estimated at most this are decoded on the stack:
-/// Approov's are a few hundred bytes.
-const STACK_PAYLOAD_LEN: usize = 512;
-
-/// Decodes the payload into `stack` when it fits, else into `heap`.
-fn decode_payload<'b>(
-    encoded: &[u8],
-    stack: &'b mut [u8; STACK_PAYLOAD_LEN],
-    heap: &'b mut Vec<u8>,
-) -> Result<&'b [u8], TokenRejection> {
-    const NOT_BASE64URL: TokenRejection = TokenRejection::Malformed("payload is not base64url");
-    if base64::decoded_len_estimate(encoded.len()) <= STACK_PAYLOAD_LEN {
-        let len = URL_SAFE_NO_PAD
-            .decode_slice(encoded, stack)
-            .map_err(|_| NOT_BASE64URL)?;
-        Ok(&stack[..len])
-    } else {
-        URL_SAFE_NO_PAD
-            .decode_vec(encoded, heap)
-            .map_err(|_| NOT_BASE64URL)?;
-        Ok(heap)
-    }
-}
-
-/// The 32 signature bytes of an HS256 token, from exactly 43 base64url characters.
-fn decode_signature(encoded: &[u8]) -> Result<[u8; 32], TokenRejection> {
-    if encoded.len() != SIGNATURE_LEN {
-        return Err(TokenRejection::BadSignature);
-    }
-    // 43 characters could hold 33 bytes by the decoder's estimate; 32 fill them.
-    let mut buf = [0u8; 33];
-    match URL_SAFE_NO_PAD.decode_slice(encoded, &mut buf) {
-        Ok(32) => {
-            let mut signature = [0u8; 32];
-            signature.copy_from_slice(&buf[..32]);
-            Ok(signature)
-        }
-        _ => Err(TokenRejection::Malformed("signature is not base64url")),
-    }
-}
-
 /// The only JOSE header members that matter here.
 #[derive(Deserialize)]
 struct JoseHeader<'a> {
@@ -705,10 +660,9 @@ fn read_header(encoded: &[u8]) -> Result<TokenHeader, TokenRejection> {
         });
     }
     let mut buf = [0u8; MAX_HEADER_LEN];
-    let len = URL_SAFE_NO_PAD
-        .decode_slice(encoded, &mut buf)
-        .map_err(|_| TokenRejection::Malformed("header is not base64url"))?;
-    let header: JoseHeader<'_> = serde_json::from_slice(&buf[..len])
+    let decoded = segment::decode_into(encoded, &mut buf)
+        .ok_or(TokenRejection::Malformed("header is not base64url"))?;
+    let header: JoseHeader<'_> = serde_json::from_slice(decoded)
         .map_err(|_| TokenRejection::Malformed("header is not a JSON object with alg"))?;
     let alg = Algorithm::from_jose(&header.alg).ok_or(TokenRejection::UnsupportedAlgorithm)?;
     if header.crit.is_some() {
@@ -720,15 +674,47 @@ fn read_header(encoded: &[u8]) -> Result<TokenHeader, TokenRejection> {
     })
 }
 
+/// The time the checks compare `exp` and `nbf` with, in whole seconds since the epoch.
+///
+/// On Linux it is the kernel's coarse wall clock (`CLOCK_REALTIME_COARSE`): the time
+/// of the last timer tick, a few milliseconds behind at most, read without the
+/// time-stamp counter. Under a hypervisor the fine clock costs about 25 ns a read and
+/// the coarse one 3 (BENCHMARKING.md), and a check only needs the second. Being late,
+/// it can let a token through for those few milliseconds past its `exp`, and refuse
+/// it for as long before its `nbf`; a leeway of whole seconds dwarfs both.
 pub(crate) fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(u64::MAX, |d| d.as_secs()) // a clock before 1970 expires everything
+    // A clock before 1970 expires everything.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        let now = rustix::time::clock_gettime(rustix::time::ClockId::RealtimeCoarse);
+        u64::try_from(now.tv_sec).unwrap_or(u64::MAX)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(u64::MAX, |d| d.as_secs())
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+
     use super::*;
+
+    /// The coarse clock is the wall clock, to the second (a monotonic clock, or one
+    /// in other units, would be far off).
+    #[test]
+    fn the_clock_is_the_wall_clock_to_the_second() {
+        let system = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        let ours = unix_now();
+        assert!(ours.abs_diff(system) <= 1, "{ours} against {system}");
+    }
 
     /// An HS256 token with the JOSE header `header` (any bytes) over `claims`.
     fn with_header(secret: &[u8], header: &[u8], claims: &str) -> String {
