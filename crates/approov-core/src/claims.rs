@@ -233,26 +233,36 @@ impl<'j> Plain<'j> {
     /// A non-negative integer that fits a `u64`, with nothing after it that would make
     /// it a fraction or an exponent.
     fn integer(&mut self) -> Option<u64> {
-        let first = self.next()?;
-        if !first.is_ascii_digit() {
-            return None;
+        let rest = self.json.as_bytes().get(self.at..)?;
+        let count = rest.iter().take_while(|byte| byte.is_ascii_digit()).count();
+        let digits = rest.get(..count)?;
+        match digits {
+            [] => return None,
+            [b'0', _, ..] => return None, // a leading zero is not JSON
+            _ => {}
         }
-        let mut value = u64::from(first - b'0');
-        while let Some(digit @ b'0'..=b'9') = self.peek() {
-            if first == b'0' {
-                return None; // a leading zero is not JSON
-            }
-            value = value
-                .checked_mul(10)?
-                .checked_add(u64::from(digit - b'0'))?;
-            self.at += 1;
-        }
+        let value = if count <= MAX_SAFE_DIGITS {
+            // Cannot overflow: without the overflow checks the digits are not a chain
+            // of multiplications (a dear one: they are most of a payload's scan).
+            digits
+                .iter()
+                .fold(0, |value: u64, digit| value * 10 + u64::from(digit - b'0'))
+        } else {
+            digits.iter().try_fold(0, |value: u64, digit| {
+                value.checked_mul(10)?.checked_add(u64::from(digit - b'0'))
+            })?
+        };
+        self.at += count;
         match self.peek() {
             Some(b'.' | b'e' | b'E') => None,
             _ => Some(value),
         }
     }
 }
+
+/// Any number of this many decimal digits fits a `u64` (10^19 - 1 < 2^64 - 1); some of
+/// one more digit do not.
+const MAX_SAFE_DIGITS: usize = 19;
 
 /// Whether any of the eight bytes of `word` may be a quote, a backslash or a control
 /// character (below 0x20). Never `false` when one is; sometimes `true` when none is

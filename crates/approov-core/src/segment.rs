@@ -10,6 +10,8 @@
 //! that no byte string encodes to. The tests below hold `base64-simd` to
 //! `base64` on arbitrary input.
 
+use std::mem::MaybeUninit;
+
 use base64_simd::{Out, URL_SAFE_NO_PAD};
 
 use crate::TokenRejection;
@@ -22,14 +24,15 @@ pub(crate) const SIGNATURE_LEN: usize = 43;
 pub(crate) const STACK_PAYLOAD_LEN: usize = 512;
 
 /// Decodes `encoded` into the start of `buf`; `None` when it is not strict base64url
-/// or `buf` is too short for it.
-pub(crate) fn decode_into<'b>(encoded: &[u8], buf: &'b mut [u8]) -> Option<&'b [u8]> {
+/// or `buf` is too short for it. `buf` need not be initialised (a payload's buffer is
+/// 512 bytes, not worth zeroing on every request): only what is written is returned.
+pub(crate) fn decode_into<'b>(encoded: &[u8], buf: &'b mut [MaybeUninit<u8>]) -> Option<&'b [u8]> {
     let len = URL_SAFE_NO_PAD.decoded_length(encoded).ok()?;
     // Exactly the decoded length, so that the decoder is never handed too short an
     // output (its documented panic) and writes nothing past it.
     let out = buf.get_mut(..len)?;
     URL_SAFE_NO_PAD
-        .decode(encoded, Out::from_slice(out))
+        .decode(encoded, Out::from_uninit_slice(out))
         .ok()
         .map(|decoded| &*decoded)
 }
@@ -39,23 +42,27 @@ pub(crate) fn decode_to_vec(encoded: &[u8]) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode_to_vec(encoded).ok()
 }
 
+/// A buffer for [`decode_payload`], on the stack.
+pub(crate) fn payload_buffer() -> [MaybeUninit<u8>; STACK_PAYLOAD_LEN] {
+    [MaybeUninit::uninit(); STACK_PAYLOAD_LEN]
+}
+
 /// Decodes the payload into `stack` when it fits, else into `heap`.
 pub(crate) fn decode_payload<'b>(
     encoded: &[u8],
-    stack: &'b mut [u8; STACK_PAYLOAD_LEN],
+    stack: &'b mut [MaybeUninit<u8>; STACK_PAYLOAD_LEN],
     heap: &'b mut Vec<u8>,
 ) -> Result<&'b [u8], TokenRejection> {
     const NOT_BASE64URL: TokenRejection = TokenRejection::Malformed("payload is not base64url");
     let len = URL_SAFE_NO_PAD
         .decoded_length(encoded)
         .map_err(|_| NOT_BASE64URL)?;
-    let buf = if len <= STACK_PAYLOAD_LEN {
-        &mut stack[..]
+    if len <= STACK_PAYLOAD_LEN {
+        decode_into(encoded, stack).ok_or(NOT_BASE64URL)
     } else {
-        heap.resize(len, 0);
-        &mut heap[..]
-    };
-    decode_into(encoded, buf).ok_or(NOT_BASE64URL)
+        *heap = decode_to_vec(encoded).ok_or(NOT_BASE64URL)?;
+        Ok(heap)
+    }
 }
 
 /// The 32 signature bytes of an HS256 token, from exactly 43 base64url characters.
@@ -63,11 +70,10 @@ pub(crate) fn decode_signature(encoded: &[u8]) -> Result<[u8; 32], TokenRejectio
     if encoded.len() != SIGNATURE_LEN {
         return Err(TokenRejection::BadSignature);
     }
-    let mut signature = [0u8; 32];
-    match decode_into(encoded, &mut signature) {
-        Some(decoded) if decoded.len() == 32 => Ok(signature),
-        _ => Err(TokenRejection::Malformed("signature is not base64url")),
-    }
+    let mut buf = [MaybeUninit::uninit(); 32];
+    decode_into(encoded, &mut buf)
+        .and_then(|decoded| <[u8; 32]>::try_from(decoded).ok())
+        .ok_or(TokenRejection::Malformed("signature is not base64url"))
 }
 
 #[cfg(test)]
@@ -85,7 +91,7 @@ mod tests {
 
     /// What the check makes of `encoded`, on the stack and on the heap.
     fn ours(encoded: &[u8]) -> Option<Vec<u8>> {
-        let mut stack = [0u8; STACK_PAYLOAD_LEN];
+        let mut stack = payload_buffer();
         let mut heap = Vec::new();
         let payload = decode_payload(encoded, &mut stack, &mut heap)
             .ok()

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::mem::MaybeUninit;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,7 +14,7 @@ use crate::header::token_from_values;
 use crate::keys::{Algorithm, Choice};
 use crate::log::{RejectionLog, DEFAULT_LOG_LINES_PER_SECOND};
 use crate::passed::PassedClaims;
-use crate::segment::{self, decode_payload, decode_signature, STACK_PAYLOAD_LEN};
+use crate::segment::{self, decode_payload, decode_signature};
 use crate::store::KeyStore;
 use crate::{
     ApproovClaims, Binding, ConfigError, KeySet, MessageSigning, Mode, SecretEncoding,
@@ -506,7 +507,7 @@ impl ApproovVerifier {
         let parts = split_compact(token)?;
         let header = read_header(parts.header)?;
         // The decoded payload: on the stack for the usual sizes, on the heap beyond.
-        let mut stack = [0u8; STACK_PAYLOAD_LEN];
+        let mut stack = segment::payload_buffer();
         let mut heap = Vec::new();
         let payload = {
             let keys = self.inner.keys.load();
@@ -659,7 +660,7 @@ fn read_header(encoded: &[u8]) -> Result<TokenHeader, TokenRejection> {
             kid: None,
         });
     }
-    let mut buf = [0u8; MAX_HEADER_LEN];
+    let mut buf = [MaybeUninit::uninit(); MAX_HEADER_LEN];
     let decoded = segment::decode_into(encoded, &mut buf)
         .ok_or(TokenRejection::Malformed("header is not base64url"))?;
     let header: JoseHeader<'_> = serde_json::from_slice(decoded)
@@ -703,6 +704,7 @@ mod tests {
     use base64::Engine as _;
 
     use super::*;
+    use crate::segment::STACK_PAYLOAD_LEN;
 
     /// The coarse clock is the wall clock, to the second (a monotonic clock, or one
     /// in other units, would be far off).
