@@ -1,7 +1,6 @@
 //! The one place failed checks are logged, at a bounded rate, and counted.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::{Mode, TokenRejection};
 
@@ -58,7 +57,8 @@ impl RejectionLog {
         let Some(limit) = self.limit else {
             return line(rejection, mode);
         };
-        let now = unix_seconds();
+        // The coarse clock the time checks read: a flood is counted in whole seconds.
+        let now = crate::verifier::unix_now();
         let second = state.second.load(Ordering::Relaxed);
         if second != now
             && state
@@ -123,10 +123,4 @@ fn summary(code: &str, suppressed: u64, seconds_ago: u64, mode: Mode) {
             "suppressed {suppressed} failed checks with code {code} {when}"
         ),
     }
-}
-
-fn unix_seconds() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
