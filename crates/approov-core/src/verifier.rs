@@ -680,7 +680,7 @@ fn read_header(encoded: &[u8]) -> Result<TokenHeader, TokenRejection> {
 /// On Linux it is the kernel's coarse wall clock (`CLOCK_REALTIME_COARSE`): the time
 /// of the last timer tick, a few milliseconds behind at most, read without the
 /// time-stamp counter. Under a hypervisor the fine clock costs about 25 ns a read and
-/// the coarse one 3 (BENCHMARKING.md), and a check only needs the second. Being late,
+/// the coarse one 5 (BENCHMARKING.md), and a check only needs the second. Being late,
 /// it can let a token through for those few milliseconds past its `exp`, and refuse
 /// it for as long before its `nbf`; a leeway of whole seconds dwarfs both.
 pub(crate) fn unix_now() -> u64 {
