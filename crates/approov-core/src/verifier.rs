@@ -682,20 +682,21 @@ fn read_header(encoded: &[u8]) -> Result<TokenHeader, TokenRejection> {
 /// time-stamp counter. Under a hypervisor the fine clock costs about 25 ns a read and
 /// the coarse one 5 (BENCHMARKING.md), and a check only needs the second. Being late,
 /// it can let a token through for those few milliseconds past its `exp`, and refuse
-/// it for as long before its `nbf`; a leeway of whole seconds dwarfs both.
+/// one for as long after its `nbf` has come; a leeway of whole seconds dwarfs both.
 pub(crate) fn unix_now() -> u64 {
-    // A clock before 1970 expires everything.
     #[cfg(any(target_os = "linux", target_os = "android"))]
     {
-        let now = rustix::time::clock_gettime(rustix::time::ClockId::RealtimeCoarse);
-        u64::try_from(now.tv_sec).unwrap_or(u64::MAX)
+        use rustix::time::{clock_gettime_dynamic, ClockId, DynamicClockId};
+        // A kernel without the coarse clock gets the system clock, not a panic.
+        let coarse = DynamicClockId::Known(ClockId::RealtimeCoarse);
+        if let Ok(now) = clock_gettime_dynamic(coarse) {
+            // A clock before 1970 expires everything.
+            return u64::try_from(now.tv_sec).unwrap_or(u64::MAX);
+        }
     }
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(u64::MAX, |d| d.as_secs())
-    }
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(u64::MAX, |d| d.as_secs())
 }
 
 #[cfg(test)]

@@ -116,6 +116,8 @@ impl MessageSigning {
 
     /// Tolerates a client clock up to `skew` ahead of the server's for `created`, and
     /// accepts a signature up to `skew` past its `expires` (default 60 s). Whole seconds.
+    /// The server's clock is the one the token checks read: on Linux the coarse wall
+    /// clock, a few milliseconds late at most, so keep `skew` of a second or more.
     pub fn with_clock_skew(mut self, skew: Duration) -> Self {
         self.clock_skew = skew.as_secs();
         self
