@@ -186,7 +186,8 @@ def paired_extra(fw, field):
     """Median over rounds of token-check (valid) minus unprotected, each round's own pair."""
     return paired(fw, "unprotected", "valid", field, lambda u, v: v - u)
 
-if any(r.get("user_ticks") for r in rows):
+user = any(r.get("user_ticks") for r in rows)  # tables kept before it have no user time
+if user:
     print()
     print("Where the check's CPU goes: user and system time per request (/proc/PID/stat, 10 ms ticks),")
     print("medians over rounds; extra = the median of each round's own difference. The check itself")
@@ -201,7 +202,6 @@ def paired_flood(fw, scenario, field="cpu"):
     """Median over rounds of CPU per request under a flood over that with a valid token."""
     return paired(fw, scenario, "valid", field, lambda f, v: f / v)
 
-user = any(r.get("user_ticks") for r in rows)
 print()
 print("Floods against the valid path: CPU µs per request with garbage and with a bad signature over")
 print("that with a valid token, the median of each round's own pair (at most 1.00: a flood costs no")
