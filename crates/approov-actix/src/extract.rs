@@ -325,8 +325,5 @@ fn verifier(request: &HttpRequest) -> Result<&ApproovVerifier, ApproovError> {
 
 /// The verification, unless it refuses the request.
 fn accepted(verification: Verification) -> Result<Verification, ApproovError> {
-    match verification.rejection() {
-        Some(reason) if verification.refused() => Err(ApproovError::Rejected(reason.clone())),
-        _ => Ok(verification),
-    }
+    verification.enforce().map_err(ApproovError::Rejected)
 }

@@ -243,8 +243,5 @@ fn verifier<'r, S: Any>(
 
 /// The verification, unless it refuses the request.
 fn accepted(verification: Verification) -> Result<Verification, ApproovRejection> {
-    match verification.rejection() {
-        Some(reason) if verification.refused() => Err(reason.clone().into()),
-        _ => Ok(verification),
-    }
+    verification.enforce().map_err(ApproovRejection::from)
 }

@@ -192,6 +192,27 @@ impl Verification {
         }
     }
 
+    /// What the route does with the request: `Ok` with this verification to let it
+    /// through (it passed, or it failed in [`Mode::Monitor`]), or the rejection to
+    /// refuse it with (it failed in [`Mode::Enforce`]). The rejection is moved out,
+    /// not cloned: a flood of bad tokens is refused through here.
+    ///
+    /// ```
+    /// # let verifier = approov_core::ApproovVerifier::from_base64_secret("c2VjcmV0")?;
+    /// let verification = verifier.check_request(|_| std::iter::empty(), None);
+    /// match verification.enforce() {
+    ///     Ok(_) => unreachable!("no token: refused in enforce mode"),
+    ///     Err(rejection) => assert_eq!(rejection.code(), "missing_approov_token"),
+    /// }
+    /// # Ok::<(), approov_core::ConfigError>(())
+    /// ```
+    pub fn enforce(self) -> Result<Verification, TokenRejection> {
+        match self.outcome {
+            Err(rejection) if self.verifier.mode() == Mode::Enforce => Err(rejection),
+            outcome => Ok(Verification { outcome, ..self }),
+        }
+    }
+
     /// The claims, or why the request failed.
     pub fn into_result(self) -> Result<ApproovClaims, TokenRejection> {
         self.outcome.map(PassedClaims::into_claims)

@@ -359,6 +359,28 @@ fn monitor_mode_passes_a_failed_check_on_and_says_why() {
         verification.rejection(),
         Some(&TokenRejection::Malformed("not three segments"))
     );
+    let let_through = verification.enforce().expect("monitor mode lets it through");
+    assert_eq!(
+        let_through.rejection(),
+        Some(&TokenRejection::Malformed("not three segments")),
+        "and the handler can still ask why"
+    );
+}
+
+#[test]
+fn enforce_refuses_a_failed_check_with_its_reason_and_lets_a_passed_one_through() {
+    let secret = secret();
+    let verifier = secret.verifier();
+    let expired = secret.token(-60, None);
+    let refused = verifier.check_request(|_| [expired.as_bytes()], None);
+    assert_eq!(refused.enforce().err(), Some(TokenRejection::Expired));
+    let valid = secret.token(60, None);
+    let passed = verifier
+        .check_request(|_| [valid.as_bytes()], None)
+        .enforce()
+        .expect("a valid token passes");
+    assert!(passed.passed());
+    assert_eq!(passed.claims().map(|c| c.exp), verify(&valid).ok().map(|c| c.exp));
 }
 
 /// The one test of this binary that touches the secret variables; the crate's

@@ -145,12 +145,9 @@ fn check(
 
 /// The verification, or the rejection when it is refused (failed, in enforce mode).
 pub(crate) fn refuse(verification: Verification) -> Result<Verification, Rejection> {
-    match verification.rejection() {
-        Some(reason) if verification.refused() => {
-            Err(warp::reject::custom(ApproovRejection::new(reason.clone())))
-        }
-        _ => Ok(verification),
-    }
+    verification
+        .enforce()
+        .map_err(|reason| warp::reject::custom(ApproovRejection::new(reason)))
 }
 
 /// The request's values for a lower-case header name, as the core asks for them.
