@@ -359,7 +359,9 @@ fn monitor_mode_passes_a_failed_check_on_and_says_why() {
         verification.rejection(),
         Some(&TokenRejection::Malformed("not three segments"))
     );
-    let let_through = verification.enforce().expect("monitor mode lets it through");
+    let let_through = verification
+        .enforce()
+        .expect("monitor mode lets it through");
     assert_eq!(
         let_through.rejection(),
         Some(&TokenRejection::Malformed("not three segments")),
@@ -380,7 +382,10 @@ fn enforce_refuses_a_failed_check_with_its_reason_and_lets_a_passed_one_through(
         .enforce()
         .expect("a valid token passes");
     assert!(passed.passed());
-    assert_eq!(passed.claims().map(|c| c.exp), verify(&valid).ok().map(|c| c.exp));
+    assert_eq!(
+        passed.claims().map(|c| c.exp),
+        verify(&valid).ok().map(|c| c.exp)
+    );
 }
 
 /// The one test of this binary that touches the secret variables; the crate's
