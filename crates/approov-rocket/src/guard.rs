@@ -189,7 +189,7 @@ impl<'r> FromRequest<'r> for ApproovToken {
     type Error = ApproovError;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApproovError> {
-        admit(request, checked_owned(request)).map(ApproovToken)
+        admit(request, checked(request).cloned()).map(ApproovToken)
     }
 }
 
@@ -231,7 +231,7 @@ impl<'r> FromRequest<'r> for OptionalApproovToken {
         {
             return Outcome::Success(OptionalApproovToken(None));
         }
-        admit(request, checked_owned(request))
+        admit(request, checked(request).cloned())
             .map(|verification| OptionalApproovToken(Some(ApproovToken(verification))))
     }
 }
@@ -343,16 +343,6 @@ pub(crate) fn admitted(
     verification
         .and_then(|verification| verification.enforce().map_err(ApproovError::Rejected))
         .map_err(|error| failure(request, error))
-}
-
-/// The request's check, owned as a guard hands it on. A refusal is copied as its
-/// error alone, not as a whole verification: a flood of bad tokens is refused here.
-pub(crate) fn checked_owned(request: &Request<'_>) -> Result<Verification, ApproovError> {
-    let verification = checked(request)?;
-    match verification.rejection() {
-        Some(rejection) if verification.refused() => Err(ApproovError::Rejected(rejection.clone())),
-        _ => Ok(verification.clone()),
-    }
 }
 
 /// Whether an Approov guard refused the request, for [`crate::catchers`].

@@ -10,9 +10,7 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket::sentinel::Sentinel;
 use rocket::{Ignite, Rocket};
 
-use crate::guard::{
-    admit, admitted, checked, checked_owned, failure, header_values, verifier_missing,
-};
+use crate::guard::{admit, admitted, checked, failure, header_values, verifier_missing};
 use crate::{ApproovClaims, ApproovError, ApproovVerifier, SignedRequest, Verification};
 
 /// A request guard: the request's Approov token passed the check, and the app
@@ -187,7 +185,7 @@ async fn signed_body(
     data: Data<'_>,
 ) -> Result<SignedBody, (Status, ApproovError)> {
     // The token first: a refused one is refused before the body is read.
-    let token = admitted(request, checked_owned(request))?;
+    let token = admitted(request, checked(request).cloned())?;
     let Some(verifier) = request.rocket().state::<ApproovVerifier>() else {
         return Err(failure(request, ApproovError::NotConfigured));
     };
