@@ -11,7 +11,7 @@ use rocket::sentinel::Sentinel;
 use rocket::{Ignite, Rocket};
 
 use crate::{
-    ApproovClaims, ApproovError, ApproovVerifier, AuthorizationBinding, BindingHeaders,
+    ApproovClaims, ApproovError, ApproovVerifier, AuthorizationBinding, BindingHeaders, Mode,
     Verification,
 };
 
@@ -26,7 +26,8 @@ use crate::{
 /// handler runs for every request and can ask [`passed`](Verification::passed) and
 /// [`rejection`](Verification::rejection) (it derefs to [`Verification`]).
 ///
-/// The check runs once per request, however many Approov guards the route has.
+/// A route needs one Approov guard. With several, a passing token is checked by each
+/// (in enforce mode; see the crate docs), and a failure is refused and logged once.
 ///
 /// ```
 /// use approov_rocket::{ApproovToken, ApproovVerifier};
@@ -79,8 +80,8 @@ impl Deref for ApproovToken {
 /// ([`AuthorizationBinding`]); name other headers with your own [`BindingHeaders`]
 /// type.
 ///
-/// The token itself is checked once per request (shared with any other Approov guard
-/// of the route), the binding once per request and binding.
+/// The token and its binding are checked as [`ApproovToken`]'s are: a failure is
+/// refused and logged once, however many Approov guards the route has.
 ///
 /// ```
 /// use approov_rocket::{BindingHeaders, BoundApproovToken};
@@ -189,7 +190,7 @@ impl<'r> FromRequest<'r> for ApproovToken {
     type Error = ApproovError;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApproovError> {
-        admit(request, checked(request).cloned()).map(ApproovToken)
+        admit(request, checked(request)).map(ApproovToken)
     }
 }
 
@@ -198,17 +199,12 @@ impl<'r, H: BindingHeaders> FromRequest<'r> for BoundApproovToken<H> {
     type Error = ApproovError;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApproovError> {
-        let verification = request
-            .local_cache(|| {
-                BoundCheck::<H>(
-                    checked(request).cloned().map(|verification| {
-                        verification.bound_to(&H::binding(), |name| header_values(request, name))
-                    }),
-                    PhantomData,
-                )
+        let verification = managed(request).map(|verifier| {
+            kept::<BoundCheck<H>>(request, verifier, || {
+                checked_by(request, verifier)
+                    .bound_to(&H::binding(), |name| header_values(request, name))
             })
-            .0
-            .clone();
+        });
         admit(request, verification).map(|verification| BoundApproovToken {
             verification,
             binding: PhantomData,
@@ -221,8 +217,9 @@ impl<'r> FromRequest<'r> for OptionalApproovToken {
     type Error = ApproovError;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApproovError> {
-        let Some(verifier) = request.rocket().state::<ApproovVerifier>() else {
-            return fail(request, ApproovError::NotConfigured);
+        let verifier = match managed(request) {
+            Ok(verifier) => verifier,
+            Err(error) => return fail(request, error),
         };
         // No header at all: absent, and nothing to log.
         if header_values(request, verifier.token_header())
@@ -231,7 +228,7 @@ impl<'r> FromRequest<'r> for OptionalApproovToken {
         {
             return Outcome::Success(OptionalApproovToken(None));
         }
-        admit(request, checked(request).cloned())
+        admit(request, Ok(checked_by(request, verifier)))
             .map(|verification| OptionalApproovToken(Some(ApproovToken(verification))))
     }
 }
@@ -293,34 +290,63 @@ pub(crate) fn header_values<'r>(
         .map(str::as_bytes)
 }
 
-/// This request's Approov state, in one entry of the request's cache: the unbound
-/// check, run at most once per request, and whether an Approov guard refused the
-/// request (for [`crate::catchers`]). The type is private, so nothing outside this
-/// crate can put one in the cache: it is the proof that the check ran. One entry, so
-/// that a refusal (a flood of bad tokens) adds no second entry to the cache.
+/// Whether an Approov guard refused this request, in one entry of the request's
+/// cache, for [`crate::catchers`]. The type is private, so nothing outside this crate
+/// can put one in the cache.
 #[derive(Default)]
-struct ApproovState {
-    checked: OnceLock<Result<Verification, ApproovError>>,
-    refused: OnceLock<()>,
+struct Refused(OnceLock<()>);
+
+/// A check's outcome kept in the request's cache under the type `K`, private to this
+/// crate (so nothing else can put one there: it is the proof that the check ran).
+struct Kept<K>(Verification, PhantomData<fn() -> K>);
+
+/// The unbound check, as kept.
+struct UnboundCheck;
+
+/// The check of the binding to `H`, as kept.
+struct BoundCheck<H>(PhantomData<fn() -> H>);
+
+/// The outcome of `check` for this request, kept in the request's cache (under `K`)
+/// in monitor mode only.
+///
+/// In monitor mode a failed check lets the request on to the route's other guards,
+/// which take the kept outcome, so the failure is logged once. In enforce mode nothing
+/// is kept: a failed check ends the request at its guard (and is logged there), and
+/// one that passed costs about what keeping it would (a Rocket cache entry is two
+/// allocations and a lock, its copy out a third), so a route with two Approov guards
+/// checks a passing token twice and a route with one pays for no cache.
+pub(crate) fn kept<K: 'static>(
+    request: &Request<'_>,
+    verifier: &ApproovVerifier,
+    check: impl FnOnce() -> Verification,
+) -> Verification {
+    if verifier.mode() == Mode::Enforce {
+        return check();
+    }
+    request
+        .local_cache(|| Kept::<K>(check(), PhantomData))
+        .0
+        .clone()
 }
 
-fn state<'r>(request: &'r Request<'_>) -> &'r ApproovState {
-    request.local_cache(ApproovState::default)
+/// The unbound check of this request's token (see [`kept`]).
+pub(crate) fn checked(request: &Request<'_>) -> Result<Verification, ApproovError> {
+    managed(request).map(|verifier| checked_by(request, verifier))
 }
 
-/// The check of this request's binding to `H`, run at most once per request; private
-/// for the same reason.
-struct BoundCheck<H>(Result<Verification, ApproovError>, PhantomData<fn() -> H>);
+/// The unbound check of this request's token by `verifier` (see [`kept`]).
+pub(crate) fn checked_by(request: &Request<'_>, verifier: &ApproovVerifier) -> Verification {
+    kept::<UnboundCheck>(request, verifier, || {
+        verifier.check_request(|name| header_values(request, name), None)
+    })
+}
 
-pub(crate) fn checked<'r>(request: &'r Request<'_>) -> Result<&'r Verification, ApproovError> {
-    state(request)
-        .checked
-        .get_or_init(|| match request.rocket().state::<ApproovVerifier>() {
-            Some(verifier) => Ok(verifier.check_request(|name| header_values(request, name), None)),
-            None => Err(ApproovError::NotConfigured),
-        })
-        .as_ref()
-        .map_err(Clone::clone)
+/// The verifier the app manages.
+pub(crate) fn managed<'r>(request: &'r Request<'_>) -> Result<&'r ApproovVerifier, ApproovError> {
+    request
+        .rocket()
+        .state::<ApproovVerifier>()
+        .ok_or(ApproovError::NotConfigured)
 }
 
 /// The guard's outcome: success unless the verification is refused (enforce mode).
@@ -347,7 +373,7 @@ pub(crate) fn admitted(
 
 /// Whether an Approov guard refused the request, for [`crate::catchers`].
 pub(crate) fn refused_by_approov(request: &Request<'_>) -> bool {
-    state(request).refused.get().is_some()
+    request.local_cache(Refused::default).0.get().is_some()
 }
 
 fn fail<S>(request: &Request<'_>, error: ApproovError) -> Outcome<S, ApproovError> {
@@ -358,7 +384,7 @@ fn fail<S>(request: &Request<'_>, error: ApproovError) -> Outcome<S, ApproovErro
 pub(crate) fn failure(request: &Request<'_>, error: ApproovError) -> (Status, ApproovError) {
     let status = match &error {
         ApproovError::Rejected(_) => {
-            let _ = state(request).refused.set(());
+            let _ = request.local_cache(Refused::default).0.set(());
             Status::Unauthorized
         }
         ApproovError::NotConfigured => Status::InternalServerError,

@@ -10,7 +10,9 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket::sentinel::Sentinel;
 use rocket::{Ignite, Rocket};
 
-use crate::guard::{admit, admitted, checked, failure, header_values, verifier_missing};
+use crate::guard::{
+    admit, admitted, checked_by, failure, header_values, managed, verifier_missing,
+};
 use crate::{ApproovClaims, ApproovError, ApproovVerifier, SignedRequest, Verification};
 
 /// A request guard: the request's Approov token passed the check, and the app
@@ -20,9 +22,10 @@ use crate::{ApproovClaims, ApproovError, ApproovVerifier, SignedRequest, Verific
 /// public half is in the token's `ipk` claim: an RFC 9421 `install` signature in the
 /// `Signature` and `Signature-Input` headers, over the method, the URL, the token and
 /// whatever else the app chose. This guard checks the token (as
-/// [`ApproovToken`](crate::ApproovToken) does, once per request), then that
-/// signature. A token without `ipk`, a request without a signature or with one that
-/// does not verify is refused like a bad token: 401, answered `{}` by
+/// [`ApproovToken`](crate::ApproovToken) does), then that signature (once per
+/// request, however many of these guards the route has). A token without `ipk`, a
+/// request without a signature or with one that does not verify is refused like a bad
+/// token: 401, answered `{}` by
 /// [`catchers`](crate::catchers), the reason logged once with its
 /// `message_signature_*` code. In monitor mode the handler runs and can ask
 /// [`rejection`](Verification::rejection).
@@ -184,11 +187,9 @@ async fn signed_body(
     request: &Request<'_>,
     data: Data<'_>,
 ) -> Result<SignedBody, (Status, ApproovError)> {
+    let verifier = managed(request).map_err(|error| failure(request, error))?;
     // The token first: a refused one is refused before the body is read.
-    let token = admitted(request, checked(request).cloned())?;
-    let Some(verifier) = request.rocket().state::<ApproovVerifier>() else {
-        return Err(failure(request, ApproovError::NotConfigured));
-    };
+    let token = admitted(request, Ok(checked_by(request, verifier)))?;
     let signing = verifier.message_signing();
     let limit = signing.max_body_len();
     // One byte over the limit is enough to know that a body is too long.
@@ -234,19 +235,18 @@ impl Sentinel for SignedBody {
 }
 
 /// The token check with the message signature checked too, without the body, at most
-/// once per request. Private: nothing outside this crate can put one in the request's
-/// cache.
+/// once per request, in either mode: a public-key signature costs far more than the
+/// cache entry (unlike the token's HMAC, see `guard::kept`). Private: nothing outside
+/// this crate can put one in the request's cache.
 struct SignatureChecked(Result<Verification, ApproovError>);
 
 fn signature_checked(request: &Request<'_>) -> Result<Verification, ApproovError> {
     request
         .local_cache(|| {
-            SignatureChecked(match request.rocket().state::<ApproovVerifier>() {
-                Some(verifier) => checked(request)
-                    .cloned()
-                    .map(|token| sign(request, verifier, token, None)),
-                None => Err(ApproovError::NotConfigured),
-            })
+            SignatureChecked(
+                managed(request)
+                    .map(|verifier| sign(request, verifier, checked_by(request, verifier), None)),
+            )
         })
         .0
         .clone()
