@@ -2,10 +2,8 @@
 
 use std::future::{ready, Ready};
 
-use std::iter::Map;
-
 use approov_core::DEFAULT_TOKEN_HEADER;
-use http::header::ValueIter;
+use http::header::{self, ValueIter};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use warp::{Filter, Rejection};
 
@@ -152,18 +150,64 @@ pub(crate) fn refuse(verification: Verification) -> Result<Verification, Rejecti
 
 /// The request's values for a lower-case header name, as the core asks for them.
 pub(crate) fn header_values<'h>(headers: &'h HeaderMap) -> impl Fn(&str) -> Values<'h> + Copy + 'h {
-    move |name| {
-        let as_bytes: fn(&'h HeaderValue) -> &'h [u8] = HeaderValue::as_bytes;
-        // The token header is asked for on every request: by its name parsed once.
-        let values = match name {
-            DEFAULT_TOKEN_HEADER => headers.get_all(&APPROOV_TOKEN),
-            _ => headers.get_all(name),
-        };
-        values.into_iter().map(as_bytes)
+    move |name| match name {
+        // The token header, asked for on every request: found by comparing the names
+        // the request has with it, not by hashing it as `get_all` does (a request has
+        // a few headers; a name compares by its length first).
+        DEFAULT_TOKEN_HEADER => Values::Named(headers.iter()),
+        _ => Values::All(headers.get_all(name).iter()),
     }
 }
 
-/// The values a request has for one header, as raw bytes.
-pub(crate) type Values<'h> = Map<ValueIter<'h, HeaderValue>, fn(&'h HeaderValue) -> &'h [u8]>;
+/// The values a request has for one header, as raw bytes, in order.
+pub(crate) enum Values<'h> {
+    /// Every header of the request, of which those named `approov-token` are taken.
+    Named(header::Iter<'h, HeaderValue>),
+    /// The values `get_all` found.
+    All(ValueIter<'h, HeaderValue>),
+}
+
+impl<'h> Iterator for Values<'h> {
+    type Item = &'h [u8];
+
+    fn next(&mut self) -> Option<&'h [u8]> {
+        let value = match self {
+            Values::Named(headers) => headers
+                .find(|(name, _)| **name == APPROOV_TOKEN)
+                .map(|(_, value)| value),
+            Values::All(values) => values.next(),
+        };
+        value.map(HeaderValue::as_bytes)
+    }
+}
 
 const APPROOV_TOKEN: HeaderName = HeaderName::from_static(DEFAULT_TOKEN_HEADER);
+
+#[cfg(test)]
+mod tests {
+    use super::header_values;
+    use http::{HeaderMap, HeaderValue};
+
+    #[test]
+    fn header_values_finds_every_value_of_a_name_in_order() {
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            ("Approov-Token", "first"),
+            ("Authorization", "a"),
+            ("X-Other", "other"),
+            ("approov-token", "second"),
+            ("Authorization", "b"),
+            ("Approov-Tokens", "not it"),
+        ] {
+            headers.append(name, HeaderValue::from_static(value));
+        }
+        let values = |name| header_values(&headers)(name).collect::<Vec<&[u8]>>();
+        // The token header, found by comparing names; any other, by `get_all`.
+        assert_eq!(values("approov-token"), [&b"first"[..], b"second"]);
+        assert_eq!(values("authorization"), [&b"a"[..], b"b"]);
+        assert!(values("approov").is_empty());
+        let mut empty = HeaderMap::new();
+        empty.insert("host", HeaderValue::from_static("example.com"));
+        assert!(header_values(&empty)("approov-token").next().is_none());
+    }
+}
