@@ -1,8 +1,10 @@
 //! The shared table against the four example apps, each through its framework's own
 //! in-process test client, in enforce and in monitor mode, checking the code and
-//! reason logged for every case. The examples' `main.rs` files are compiled into this
-//! test as they are: what a user copies is what is tested. Each also tells the JWKS
-//! URL story: keys picked up, rotated by a refresh, and kept through failed refreshes.
+//! reason logged for every case. The examples' `main.rs` files (and the `demo.rs` each
+//! declares, found beside it: a file loaded by `#[path]` is a `mod.rs`) are compiled
+//! into this test as they are: what a user copies is what is tested. Each also tells
+//! the JWKS URL story: keys picked up, rotated by a refresh, and kept through failed
+//! refreshes.
 #![allow(clippy::panic)] // a test helper fails its test by panicking
 
 use approov_core::Mode;

@@ -115,3 +115,110 @@ fn adapter_docs_name_the_adapters_paths_only() {
         mentions.join("\n")
     );
 }
+
+/// One vocabulary: each adapter's error is `ApproovRejection`, with the same methods
+/// (`reason() -> Option<&TokenRejection>`, `status()`, `std::error::Error` whose
+/// source is the reason), its status the reason's (401, or 413/400 for a signed body),
+/// and its middleware's future, where it has one, `ResponseFuture`.
+#[test]
+fn the_four_adapters_name_their_rejection_and_its_methods_alike() {
+    use approov_core::{MessageSignatureError, TokenRejection};
+    use std::error::Error as _;
+
+    let reasons = [
+        (TokenRejection::Expired, 401),
+        (
+            TokenRejection::MessageSignature(MessageSignatureError::BodyTooLarge),
+            413,
+        ),
+        (
+            TokenRejection::MessageSignature(MessageSignatureError::BodyUnreadable),
+            400,
+        ),
+    ];
+    // The source of an error, as the reason it wraps.
+    fn source_of<'e>(error: &'e (dyn std::error::Error + 'static)) -> Option<&'e TokenRejection> {
+        error.source()?.downcast_ref::<TokenRejection>()
+    }
+    for (reason, status) in reasons {
+        let axum = approov_axum::ApproovRejection::from(reason.clone());
+        let actix = approov_actix::ApproovRejection::from(reason.clone());
+        let rocket = approov_rocket::ApproovRejection::from(reason.clone());
+        let warp = approov_warp::ApproovRejection::from(reason.clone());
+        assert_eq!(
+            [
+                axum.reason(),
+                actix.reason(),
+                rocket.reason(),
+                warp.reason()
+            ],
+            [Some(&reason); 4]
+        );
+        assert_eq!(
+            [
+                axum.status().as_u16(),
+                actix.status().as_u16(),
+                rocket.status().code,
+                warp.status().as_u16()
+            ],
+            [status; 4],
+            "{reason:?}"
+        );
+        assert_eq!(
+            [
+                source_of(&axum),
+                source_of(&actix),
+                source_of(&rocket),
+                source_of(&warp)
+            ],
+            [Some(&reason); 4]
+        );
+        let said = reason.to_string();
+        assert_eq!(
+            [
+                axum.to_string(),
+                actix.to_string(),
+                rocket.to_string(),
+                warp.to_string()
+            ],
+            [said.clone(), said.clone(), said.clone(), said]
+        );
+    }
+    // A set-up mistake is no token's fault: no reason, 500, and no source.
+    let not_configured = [
+        approov_axum::ApproovRejection::NotConfigured
+            .status()
+            .as_u16(),
+        approov_actix::ApproovRejection::NotConfigured
+            .status()
+            .as_u16(),
+        approov_rocket::ApproovRejection::NotConfigured
+            .status()
+            .code,
+        approov_warp::ApproovRejection::NotConfigured
+            .status()
+            .as_u16(),
+    ];
+    assert_eq!(not_configured, [500; 4]);
+    assert!(approov_axum::ApproovRejection::NotConfigured
+        .source()
+        .is_none());
+
+    // The futures are named as tower names them; no adapter exports another name.
+    fn response_future<F>() -> &'static str {
+        std::any::type_name::<F>()
+    }
+    let axum = response_future::<approov_axum::ResponseFuture<std::future::Ready<()>>>();
+    let actix = response_future::<approov_actix::ResponseFuture<std::future::Ready<()>, ()>>();
+    assert!(axum.contains("ResponseFuture") && actix.contains("ResponseFuture"));
+    for adapter in ADAPTERS {
+        let lib = read(&format!("crates/approov-{adapter}/src/lib.rs"));
+        assert!(
+            lib.contains("ApproovRejection"),
+            "approov-{adapter} exports ApproovRejection"
+        );
+        for other in ["ApproovFuture", "pub use error::ApproovError"] {
+            assert!(!lib.contains(other), "approov-{adapter} exports {other}");
+        }
+    }
+}

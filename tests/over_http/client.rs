@@ -58,6 +58,23 @@ pub(crate) fn send(
     parse_response(&answer)
 }
 
+/// Writes `request` as it is (the request line, headers and body, however broken) and
+/// reads the whole answer.
+pub(crate) fn send_raw(port: u16, request: &[u8]) -> Result<Observed, String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .map_err(|e| e.to_string())?;
+    let _ = stream.write_all(request);
+    let mut answer = Vec::new();
+    if let Err(e) = stream.read_to_end(&mut answer) {
+        if answer.is_empty() {
+            return Err(e.to_string());
+        }
+    }
+    parse_response(&answer)
+}
+
 fn parse_response(answer: &[u8]) -> Result<Observed, String> {
     let mut headers = [httparse::EMPTY_HEADER; 64];
     let mut response = httparse::Response::new(&mut headers);

@@ -4,6 +4,7 @@
 //! - `client`: requests byte for byte, and the curl commands `--demo` prints;
 //! - `server`: the example processes;
 //! - `table`: the shared table of cases, with the code and reason logged for each;
+//! - `bodies`: a signed body that breaks off while it is read, sent raw;
 //! - `startup`: the secret and mode from the environment and `.env`, and every refusal;
 //! - `vendor`: the Approov quickstarts' own dummy secret and fixture tokens;
 //! - `demo`: `--demo`'s printed commands;
@@ -11,6 +12,7 @@
 //! - `shutdown`: SIGTERM lets requests in flight finish, then exits 0.
 #![allow(clippy::panic)] // a test helper fails its test by panicking
 
+mod bodies;
 mod client;
 mod demo;
 mod keys;
@@ -26,9 +28,10 @@ fn conformance(package: &str) {
     table::over_http(package, Mode::Enforce);
     table::over_http(package, Mode::Monitor);
     table::a_flood_is_logged_at_a_bounded_rate(package);
+    bodies::a_signed_body_that_cannot_be_read_is_400(package);
     startup::refuses_every_bad_configuration(package);
     startup::reads_dotenv_and_the_environment_wins(package);
-    startup::warns_about_a_short_secret(package);
+    startup::warns_about_a_misspelt_variable(package);
     vendor::fixture_tokens_with_the_base64url_dummy_secret(package);
     vendor::the_vendors_installation_key_signs_requests_that_pass(package);
     demo::prints_curl_commands_that_work(package);

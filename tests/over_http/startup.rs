@@ -12,7 +12,7 @@ pub(crate) fn refuses_every_bad_configuration(package: &str) {
     let url = secret.base64url();
     // (the environment, what one stderr line must say)
     type Refusal<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
-    let refusals: [Refusal<'_>; 8] = [
+    let refusals: [Refusal<'_>; 10] = [
         (
             &[],
             &[
@@ -64,6 +64,20 @@ pub(crate) fn refuses_every_bad_configuration(package: &str) {
             ],
             &["APPROOV_MODE", "enforce", "monitor"],
         ),
+        // A secret under 256 bits (RFC 7518 §3.2): "short-secret", 12 bytes.
+        (
+            &[("APPROOV_BASE64URL_SECRET", "c2hvcnQtc2VjcmV0")],
+            &["APPROOV_BASE64URL_SECRET", "12 bytes", "at least 32"],
+        ),
+        // A raw decoder message is not enough: the character, where, and what to do.
+        (
+            &[("APPROOV_BASE64URL_SECRET", "abc def")],
+            &[
+                "APPROOV_BASE64URL_SECRET",
+                "' ' at position 4",
+                "approov secret -get base64url",
+            ],
+        ),
     ];
     for (env, says) in refusals {
         let launch = env
@@ -75,6 +89,11 @@ pub(crate) fn refuses_every_bad_configuration(package: &str) {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(!output.status.success(), "{package} started with {env:?}");
+        // Every setting is checked before any is announced.
+        assert!(
+            !stderr.contains("keys in effect") && !stderr.contains("MONITOR MODE"),
+            "{package} with {env:?} announced settings before refusing:\n{stderr}"
+        );
         let line = stderr
             .lines()
             .find(|line| says.iter().all(|s| line.contains(s)));
@@ -93,16 +112,24 @@ pub(crate) fn refuses_every_bad_configuration(package: &str) {
     }
 }
 
-/// A secret under 256 bits is accepted, with a loud warning (RFC 7518 asks for at
-/// least that much for HS256; Approov's own secrets are longer).
-pub(crate) fn warns_about_a_short_secret(package: &str) {
+/// An `APPROOV_` variable nothing reads (a typo) is pointed out at start-up, with the
+/// variable meant; the server still starts.
+pub(crate) fn warns_about_a_misspelt_variable(package: &str) {
+    let secret = TestSecret::new();
     let server = Launch::new(package)
-        .env("APPROOV_BASE64URL_SECRET", "c2hvcnQtc2VjcmV0")
+        .env("APPROOV_BASE64URL_SECRET", &secret.base64url())
+        .env("APPROOV_MODEE", "monitor")
         .start();
     let log = server.stop();
     assert!(
-        log.contains("WARN") && log.contains("shorter than 32 bytes"),
-        "{package}: a 12-byte secret must be warned about:\n{log}"
+        log.lines().any(|line| line.contains("WARN")
+            && line.contains("APPROOV_MODEE")
+            && line.contains("did you mean APPROOV_MODE?")),
+        "{package}: APPROOV_MODEE must be pointed out:\n{log}"
+    );
+    assert!(
+        !log.contains("MONITOR MODE"),
+        "{package}: a misspelt mode is not a mode"
     );
 }
 

@@ -3,28 +3,26 @@
 
 use std::fmt;
 use std::future::{ready, Ready};
-use std::iter::Map;
 use std::marker::PhantomData;
 use std::ops::Deref;
 
 use actix_web::dev::Payload;
-use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
-use approov_core::DEFAULT_TOKEN_HEADER;
-
-use crate::error::NOT_CONFIGURED;
-use crate::middleware::Checked;
-use crate::{
-    ApproovClaims, ApproovError, ApproovVerifier, AuthorizationBinding, Binding, BindingHeaders,
-    TokenRejection, Verification,
+use approov_core::{
+    ApproovClaims, ApproovVerifier, AuthorizationBinding, Binding, BindingHeaders, RequestHeaders,
+    Verification,
 };
+
+use crate::checked::Checked;
+use crate::headers::Headers;
+use crate::rejection::{ApproovRejection, NOT_CONFIGURED};
 
 /// The outcome of the request's Approov check, as a handler argument: with it, the
 /// handler only runs for a request whose token is valid; any other is answered 401
-/// `{}` ([`ApproovError`]).
+/// `{}` ([`ApproovRejection`]).
 ///
-/// In the default [`Mode::Enforce`](crate::Mode::Enforce), [`claims`](Self::claims) is
-/// always `Some`. In [`Mode::Monitor`](crate::Mode::Monitor) the handler runs for every
+/// In the default [`Mode::Enforce`](crate::Mode::Enforce), [`claims`](Verification::claims)
+/// is always `Some`. In [`Mode::Monitor`](crate::Mode::Monitor) the handler runs for every
 /// request and can ask [`passed`](Verification::passed) and
 /// [`rejection`](Verification::rejection) (through `Deref` to [`Verification`]).
 ///
@@ -50,7 +48,7 @@ use crate::{
 /// }
 ///
 /// # fn main() -> Result<(), approov_actix::ConfigError> {
-/// # std::env::set_var("APPROOV_BASE64URL_SECRET", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ");
+/// # std::env::set_var("APPROOV_BASE64URL_SECRET", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE");
 /// let verifier = ApproovVerifier::from_env()?;
 /// let app = App::new()
 ///     .app_data(web::Data::new(verifier))
@@ -66,15 +64,11 @@ use crate::{
 pub struct ApproovToken(Verification);
 
 impl ApproovToken {
-    /// The claims of the valid token; `None` only in monitor mode, for a request that
-    /// failed the check.
-    pub fn claims(&self) -> Option<&ApproovClaims> {
-        self.0.claims()
-    }
-
-    /// The claims of the valid token, as [`claims`](Self::claims).
+    /// The claims of the valid token, owned; `None` only in monitor mode, for a
+    /// request that failed the check. (`token.claims()` borrows them, through `Deref`
+    /// to [`Verification`].)
     pub fn into_claims(self) -> Option<ApproovClaims> {
-        self.0.into_result().ok()
+        self.0.into_claims()
     }
 }
 
@@ -87,7 +81,7 @@ impl Deref for ApproovToken {
 }
 
 impl FromRequest for ApproovToken {
-    type Error = ApproovError;
+    type Error = ApproovRejection;
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
@@ -96,8 +90,11 @@ impl FromRequest for ApproovToken {
 }
 
 /// An optional [`ApproovToken`]: `None` when the request has no `Approov-Token` header
-/// at all; a token that is there but not valid is still refused with 401 (in the
-/// default [`Mode::Enforce`](crate::Mode::Enforce)).
+/// at all (nothing is checked or logged then); a token that is there but not valid,
+/// even an empty one, is still refused with 401 (in the default
+/// [`Mode::Enforce`](crate::Mode::Enforce)). approov-core decides what absent means
+/// ([`ApproovVerifier::check_optional_request`], [`Verification::into_optional`]), the
+/// same for every approov-rs adapter.
 ///
 /// Why not `Option<ApproovToken>`: actix-web's `Option<T>` extractor turns any error
 /// of `T` into `None`, so with it an invalid, expired or forged token would reach the
@@ -116,7 +113,7 @@ impl FromRequest for ApproovToken {
 ///
 /// # #[actix_web::main]
 /// # async fn main() -> Result<(), approov_actix::ConfigError> {
-/// # std::env::set_var("APPROOV_BASE64URL_SECRET", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ");
+/// # std::env::set_var("APPROOV_BASE64URL_SECRET", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE");
 /// let app = test::init_service(
 ///     App::new()
 ///         .app_data(web::Data::new(ApproovVerifier::from_env()?))
@@ -145,7 +142,7 @@ impl FromRequest for ApproovToken {
 pub struct OptionalApproovToken(pub Option<ApproovToken>);
 
 impl FromRequest for OptionalApproovToken {
-    type Error = ApproovError;
+    type Error = ApproovRejection;
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
@@ -153,25 +150,19 @@ impl FromRequest for OptionalApproovToken {
     }
 }
 
-fn optional(request: &HttpRequest) -> Result<Option<ApproovToken>, ApproovError> {
-    let checked = proof(request);
-    let verification = match checked {
-        Some(verification) => {
-            if let Some(TokenRejection::Missing { .. }) = verification.rejection() {
-                return Ok(None);
-            }
-            verification
-        }
+/// The optional token: the core's rule of what counts as absent, on the middleware's
+/// check or on one run now.
+fn optional(request: &HttpRequest) -> Result<Option<ApproovToken>, ApproovRejection> {
+    let verification = match proof(request) {
+        // Only in monitor mode does a request without a token get past the middleware.
+        Some(verification) => verification.into_optional(),
         None => {
-            let verifier = verifier(request)?;
-            // Absent is not a failure: nothing to check, nothing to log.
-            if !request.headers().contains_key(verifier.token_header()) {
-                return Ok(None);
-            }
-            verifier.check_request(header_values(request.headers()), None)
+            verifier(request)?.check_optional_request(Headers(request.headers()).lookup(), None)
         }
     };
-    accepted(verification).map(|verification| Some(ApproovToken(verification)))
+    verification
+        .map(|verification| accepted(verification).map(ApproovToken))
+        .transpose()
 }
 
 /// As [`ApproovToken`], and the token must also be bound to the headers `H` names
@@ -202,7 +193,7 @@ fn optional(request: &HttpRequest) -> Result<Option<ApproovToken>, ApproovError>
 ///     HttpResponse::Ok().body("bound to Authorization and SessionId")
 /// }
 ///
-/// # let verifier = ApproovVerifier::from_base64_secret("c2VjcmV0").unwrap();
+/// # let verifier = ApproovVerifier::from_base64_secret("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE=").unwrap();
 /// let app = App::new()
 ///     .app_data(web::Data::new(verifier))
 ///     .route("/account", web::get().to(account))
@@ -214,15 +205,10 @@ pub struct BoundApproovToken<H: BindingHeaders = AuthorizationBinding> {
 }
 
 impl<H: BindingHeaders> BoundApproovToken<H> {
-    /// The claims of the valid, bound token; `None` only in monitor mode, for a request
-    /// that failed the check.
-    pub fn claims(&self) -> Option<&ApproovClaims> {
-        self.verification.claims()
-    }
-
-    /// The claims of the valid, bound token, as [`claims`](Self::claims).
+    /// The claims of the valid, bound token, owned; `None` only in monitor mode, for a
+    /// request that failed the check. (`token.claims()` borrows them.)
     pub fn into_claims(self) -> Option<ApproovClaims> {
-        self.verification.into_result().ok()
+        self.verification.into_claims()
     }
 }
 
@@ -253,7 +239,7 @@ impl<H: BindingHeaders> fmt::Debug for BoundApproovToken<H> {
 }
 
 impl<H: BindingHeaders> FromRequest for BoundApproovToken<H> {
-    type Error = ApproovError;
+    type Error = ApproovRejection;
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
@@ -266,25 +252,6 @@ impl<H: BindingHeaders> FromRequest for BoundApproovToken<H> {
         )
     }
 }
-
-/// The values a request has for one header, as raw bytes.
-pub(crate) type Values<'h> =
-    Map<std::slice::Iter<'h, HeaderValue>, fn(&'h HeaderValue) -> &'h [u8]>;
-
-/// The request's values for a header name, as the core asks for them.
-pub(crate) fn header_values<'h>(headers: &'h HeaderMap) -> impl Fn(&str) -> Values<'h> + 'h {
-    move |name| {
-        let as_bytes: fn(&'h HeaderValue) -> &'h [u8] = HeaderValue::as_bytes;
-        // The token header is asked for on every request: by its name parsed once.
-        let values = match name {
-            DEFAULT_TOKEN_HEADER => headers.get_all(&APPROOV_TOKEN),
-            _ => headers.get_all(name),
-        };
-        values.map(as_bytes)
-    }
-}
-
-const APPROOV_TOKEN: HeaderName = HeaderName::from_static(DEFAULT_TOKEN_HEADER);
 
 /// The middleware's check of this request, if it ran.
 fn proof(request: &HttpRequest) -> Option<Verification> {
@@ -299,31 +266,29 @@ fn proof(request: &HttpRequest) -> Option<Verification> {
 fn verification(
     request: &HttpRequest,
     binding: Option<&Binding>,
-) -> Result<Verification, ApproovError> {
-    let headers = request.headers();
+) -> Result<Verification, ApproovRejection> {
+    let headers = Headers(request.headers()).lookup();
     let verification = match (proof(request), binding) {
         (Some(verification), None) => verification,
-        (Some(verification), Some(binding)) => {
-            verification.bound_to(binding, header_values(headers))
-        }
-        (None, binding) => verifier(request)?.check_request(header_values(headers), binding),
+        (Some(verification), Some(binding)) => verification.bound_to(binding, headers),
+        (None, binding) => verifier(request)?.check_request(headers, binding),
     };
     accepted(verification)
 }
 
 /// The verifier in the app data: `web::Data<ApproovVerifier>`, or a bare one.
-fn verifier(request: &HttpRequest) -> Result<&ApproovVerifier, ApproovError> {
+fn verifier(request: &HttpRequest) -> Result<&ApproovVerifier, ApproovRejection> {
     request
         .app_data::<web::Data<ApproovVerifier>>()
         .map(|data| data.get_ref())
         .or_else(|| request.app_data::<ApproovVerifier>())
         .ok_or_else(|| {
             tracing::error!("{NOT_CONFIGURED}");
-            ApproovError::NotConfigured
+            ApproovRejection::NotConfigured
         })
 }
 
 /// The verification, unless it refuses the request.
-fn accepted(verification: Verification) -> Result<Verification, ApproovError> {
-    verification.enforce().map_err(ApproovError::Rejected)
+fn accepted(verification: Verification) -> Result<Verification, ApproovRejection> {
+    verification.enforce().map_err(ApproovRejection::from)
 }

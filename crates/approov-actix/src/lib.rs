@@ -3,9 +3,17 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod error;
+// The floor plan, from the ground up (no module imports one above it):
+// - `headers`, `checked`, `rejection`: leaves; how the core reads a request's headers,
+//   the middleware's private proof of its check, and the one refusal response;
+// - `signed`: a message-signed request as it came off the wire, and its body read once;
+// - `extract`, `middleware`: the extractors and the middleware, side by side.
+mod checked;
 mod extract;
+mod headers;
 mod middleware;
+mod rejection;
+mod signed;
 
 #[cfg(feature = "jwks-url")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwks-url")))]
@@ -15,6 +23,10 @@ pub use approov_core::{
     BindingHeaders, ConfigError, KeyError, KeyInfo, KeySet, MessageSignatureError, MessageSigning,
     Mode, SecretEncoding, TokenRejection, Verification,
 };
-pub use error::ApproovError;
 pub use extract::{ApproovToken, BoundApproovToken, OptionalApproovToken};
-pub use middleware::{Approov, ApproovFuture, ApproovMiddleware};
+pub use middleware::{Approov, ApproovMiddleware, ResponseFuture};
+pub use rejection::ApproovRejection;
+
+/// The extractors' error under its old name.
+#[deprecated(note = "renamed ApproovRejection")]
+pub type ApproovError = ApproovRejection;

@@ -1,37 +1,46 @@
 //! The middleware: protects an app, a scope or a resource.
 
-use std::future::{poll_fn, ready, Future, Ready};
+use std::future::{ready, Future, Ready};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use actix_web::body::EitherBody;
-use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::error::PayloadError;
-use actix_web::http::header::HOST;
-use actix_web::web::{Bytes, BytesMut};
-use actix_web::{Error, HttpMessage};
-use approov_core::{MessageSigning, SignedRequest};
-use futures_core::Stream;
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::http::StatusCode;
+use actix_web::{Error, HttpMessage, HttpResponse};
+use approov_core::{ApproovClaims, ApproovVerifier, Binding, RequestHeaders, Verification};
 use pin_project_lite::pin_project;
 
-use crate::error::unauthorized;
-use crate::extract::{header_values, Values};
-use crate::{ApproovClaims, ApproovVerifier, Binding, Verification};
+use crate::checked::Checked;
+use crate::headers::Headers;
+use crate::rejection::{json_empty, status_of};
+use crate::signed;
 
-/// The middleware's record of its check, in the request extensions. Private: no
-/// other code can put one there, so an extractor that finds one knows the check ran.
-#[derive(Clone)]
-pub(crate) struct Checked(pub(crate) Verification);
-
-/// Checks every request before the wrapped service sees it, and answers 401 `{}` to
-/// one without a valid Approov token (in the default [`Mode::Enforce`](crate::Mode)).
+/// Checks every request before the wrapped service sees it, and refuses one without a
+/// valid Approov token (in the default [`Mode::Enforce`](crate::Mode)): 401,
+/// `Content-Type: application/json`, body `{}` (413 or 400 for a body a message
+/// signature covers that is over the limit or unreadable, see
+/// [`message_signed`](Self::message_signed)). The reason is logged.
 ///
 /// Use it with `.wrap()` on an [`App`](actix_web::App), a [`Scope`](actix_web::Scope)
 /// or a [`Resource`](actix_web::Resource). A refusal is a normal response, not an
 /// `Err`, so outer middleware (logging, CORS, [`ErrorHandlers`](actix_web::middleware::ErrorHandlers))
-/// sees an ordinary 401. Wrapping a whole `App` also answers 401 (not 404) to unknown
-/// paths without a token: wrap a scope or a resource to keep 404s.
+/// sees it like any other.
+///
+/// A path that no resource of the app matches answers 404, with a token or without,
+/// also under a wrapped `App` or `Scope`: a request that fails the check, and whose path
+/// no resource matches (actix-web's
+/// [`ResourceMap::has_resource`](actix_web::dev::ResourceMap::has_resource), asked only
+/// for a refused request), is answered actix-web's default 404 (empty body) instead of
+/// the refusal; its reason is still logged. The consequence: a `default_service` behind
+/// the middleware (a scope's catch-all, or the app's) is only reached by requests that
+/// pass the check; one that fails gets that plain 404, never the default service. For
+/// a catch-all refused 401 like every other route, register it as a resource
+/// (`.route("/{tail:.*}", ...)`). actix-web's resource map does not see guards: where an
+/// earlier scope with guards shares the path's prefix (say, one scope per `Host`), a
+/// request that fails the check can get that 404 instead of 401 on a known path; it is
+/// never let through.
 ///
 /// For the handler, it puts into the request extensions its own private record of the
 /// check, which [`ApproovToken`](crate::ApproovToken) and
@@ -51,7 +60,7 @@ pub(crate) struct Checked(pub(crate) Verification);
 /// use approov_actix::{Approov, ApproovVerifier, BindingHeader};
 ///
 /// # fn main() -> Result<(), approov_actix::ConfigError> {
-/// # std::env::set_var("APPROOV_BASE64URL_SECRET", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ");
+/// # std::env::set_var("APPROOV_BASE64URL_SECRET", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE");
 /// let verifier = ApproovVerifier::from_env()?;
 /// let app = App::new()
 ///     .route("/health", web::get().to(HttpResponse::Ok))
@@ -93,7 +102,7 @@ impl Approov {
     ///
     /// ```
     /// use approov_actix::{Approov, BindingHeader};
-    /// # let verifier = approov_actix::ApproovVerifier::from_base64_secret("c2VjcmV0").unwrap();
+    /// # let verifier = approov_actix::ApproovVerifier::from_base64_secret("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE=").unwrap();
     ///
     /// // The Approov quickstarts' double binding: `Authorization`, then `SessionId`.
     /// let double = Approov::new(verifier)
@@ -113,24 +122,31 @@ impl Approov {
     ///
     /// When the signature covers `content-digest`, the middleware reads the body before
     /// the handler runs, at most the verifier's limit plus one byte
-    /// (`APPROOV_MESSAGE_SIGNATURE_MAX_BODY_BYTES`, default 1 MiB): a longer body is
-    /// refused as `message_signature_body_too_large` (a 401, not a 413). The handler
-    /// then reads the very bytes that were checked, with any extractor (`web::Bytes`,
-    /// `web::Json`, `web::Payload`, ...). Otherwise the body is not touched. A body
-    /// that breaks off while it is read (the client went away, bad chunked encoding)
-    /// is answered as actix-web answers that error to a handler (400).
+    /// (`APPROOV_MESSAGE_SIGNATURE_MAX_BODY_BYTES` or
+    /// [`MessageSigning::with_max_body_len`](crate::MessageSigning::with_max_body_len),
+    /// default 1 MiB), and hands the same bytes on: the handler reads them with any
+    /// extractor (`web::Bytes`, `web::Json`, `web::Payload`, ...). A signed body over
+    /// the limit is answered 413 `{}` (`message_signature_body_too_large`), without
+    /// reading further; one that cannot be read (the client went away, bad chunked
+    /// encoding), 400 `{}` (`message_signature_body_unreadable`). approov-core decides
+    /// both, after the signature itself holds. A body the signature does not cover is
+    /// never read, whatever its size.
     ///
-    /// The request is checked as the client sent it: the method, the `Host` header
-    /// (else the URI's authority, as in HTTP/2), the target as on the request line,
-    /// never decoded, and the scheme the verifier's message-signing settings name
-    /// (`APPROOV_MESSAGE_SIGNATURE_SCHEME`, default `http`; `https` behind a proxy that
-    /// terminates TLS) unless the request line carries one. Middleware that rewrites
-    /// the URI before this one (`NormalizePath`) changes what is checked.
+    /// The request is checked as the client sent it: its method, the path and query
+    /// exactly as on the request line (never decoded, and whole under a scope), and the
+    /// scheme and authority of the request target when it carries them (an
+    /// absolute-form target, HTTP/2's `:scheme` and `:authority`), else the scheme the
+    /// verifier's message-signing settings name (`http` unless
+    /// `APPROOV_MESSAGE_SIGNATURE_SCHEME=https`, for a server behind a proxy that
+    /// terminates TLS) and the `Host` header: approov-core's rule, the same in every
+    /// approov-rs adapter.
+    /// Middleware that rewrites the URI before this one (`NormalizePath`) changes what
+    /// is checked.
     ///
     /// Behind it, [`ApproovToken`](crate::ApproovToken) says
     /// [`is_message_signed`](crate::Verification::is_message_signed). In
     /// [`Mode::Monitor`](crate::Mode::Monitor) a failed signature is logged at `warn`
-    /// and the request goes on (with its body), the handler can ask
+    /// and the request goes on (with its whole body), the handler can ask
     /// [`rejection`](crate::Verification::rejection).
     ///
     /// ```
@@ -142,7 +158,7 @@ impl Approov {
     ///     HttpResponse::Ok().json(order.into_inner())
     /// }
     ///
-    /// # let verifier = ApproovVerifier::from_base64_secret("c2VjcmV0").unwrap();
+    /// # let verifier = ApproovVerifier::from_base64_secret("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE=").unwrap();
     /// let app = App::new().service(
     ///     web::resource("/pay")
     ///         .wrap(Approov::new(verifier).message_signed())
@@ -189,7 +205,7 @@ where
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Future = ApproovFuture<S::Future, B>;
+    type Future = ResponseFuture<S::Future, B>;
 
     actix_web::dev::forward_ready!(service);
 
@@ -199,49 +215,49 @@ where
             binding,
             message_signed,
         } = &self.approov;
-        let mut verification =
-            verifier.check_request(header_values(request.headers()), binding.as_ref());
+        let headers = Headers(request.headers()).lookup();
+        let mut verification = verifier.check_request(headers, binding.as_ref());
         // A failed token has no signature to check (in monitor mode it goes on as is).
         if *message_signed && verification.passed() {
             let signing = verifier.message_signing();
-            if signing.needs_body(header_values(request.headers())) {
-                let future = read_body_then_call(
+            if signing.needs_body(headers) {
+                let future = check_body_then_call(
                     Rc::clone(&self.service),
-                    verifier.clone(),
+                    signing.max_body_len(),
                     request,
                     verification,
                 );
-                return ApproovFuture {
+                return ResponseFuture {
                     kind: Kind::Buffering {
                         future: Box::pin(future),
                     },
                 };
             }
-            verification = verification.message_signed(&signed_request(&request, signing));
+            verification = signed::check(verification, &request);
         }
-        if verification.refused() {
-            return ApproovFuture {
-                kind: Kind::Rejected {
-                    response: ready(Ok(refuse(request))),
+        match admit(&request, verification) {
+            Ok(()) => ResponseFuture {
+                kind: Kind::Inner {
+                    future: self.service.call(request),
                 },
-            };
-        }
-        admit(&request, verification);
-        ApproovFuture {
-            kind: Kind::Inner {
-                future: self.service.call(request),
+            },
+            Err(refusal) => ResponseFuture {
+                kind: Kind::Refused {
+                    response: ready(Ok(refuse(request, refusal))),
+                },
             },
         }
     }
 }
 
-/// The 401 answer to `request`.
-fn refuse<B>(request: ServiceRequest) -> ServiceResponse<EitherBody<B>> {
-    request.into_response(unauthorized()).map_into_right_body()
-}
-
-/// Records the check in the extensions of a request that goes on.
-fn admit(request: &ServiceRequest, verification: Verification) {
+/// Lets the request go on, recording the check in its extensions, unless
+/// `verification` refuses it.
+fn admit(request: &ServiceRequest, verification: Verification) -> Result<(), Refusal> {
+    let verification = match verification.enforce() {
+        Ok(verification) => verification,
+        Err(_) if !routed(request) => return Err(Refusal::NotFound),
+        Err(rejection) => return Err(Refusal::Rejected(status_of(&rejection))),
+    };
     let mut extensions = request.extensions_mut();
     // Only this check's claims: never what other code put there before.
     match verification.to_claims() {
@@ -249,168 +265,103 @@ fn admit(request: &ServiceRequest, verification: Verification) {
         None => extensions.remove::<ApproovClaims>(),
     };
     extensions.insert(Checked(verification));
+    Ok(())
 }
 
-/// The request as its signature covers it, as the client addressed it.
-fn signed_request<'r>(
-    request: &'r ServiceRequest,
-    signing: &'r MessageSigning,
-) -> SignedRequest<'r, impl Fn(&str) -> Values<'r> + 'r> {
-    let uri = request.uri();
-    let authority = request
-        .headers()
-        .get(HOST)
-        .and_then(|host| host.to_str().ok())
-        .or_else(|| uri.authority().map(|authority| authority.as_str()))
-        .unwrap_or_default();
-    SignedRequest::new(
-        request.method().as_str(),
-        uri.scheme_str().unwrap_or(signing.scheme()),
-        authority,
-        uri.path_and_query().map_or("", |target| target.as_str()),
-        header_values(request.headers()),
-    )
+/// Whether a resource of the app matches the request's path: the path as actix-web's
+/// router matches it (percent-decoded where it decodes), not the raw URI's, so that a
+/// protected resource asked for as `/ord%65rs` counts as routed.
+///
+/// The resource map ignores guards: where an earlier scope with guards shares the
+/// path's prefix (one scope per `Host`), it can say "no resource" for a path the router
+/// does route. That is why an unrouted refusal is answered 404 here, never handed on
+/// to the wrapped service unchecked.
+fn routed(request: &ServiceRequest) -> bool {
+    request
+        .resource_map()
+        .has_resource(request.match_info().as_str())
+}
+
+/// How a request that failed the check is answered.
+#[derive(Debug, Clone, Copy)]
+enum Refusal {
+    /// `{}` with the rejection's status.
+    Rejected(StatusCode),
+    /// No resource to refuse: what actix-web answers an unknown path, whatever its
+    /// headers (its default service's 404, empty).
+    NotFound,
+}
+
+/// `request` refused.
+fn refuse<B>(request: ServiceRequest, refusal: Refusal) -> ServiceResponse<EitherBody<B>> {
+    let response = match refusal {
+        Refusal::Rejected(status) => json_empty(status),
+        Refusal::NotFound => HttpResponse::NotFound().finish(),
+    };
+    request.into_response(response).map_into_right_body()
 }
 
 /// For a signature that covers `content-digest`: reads the body (at most one byte
 /// over the limit), checks the signature over it, and hands the same bytes on.
-async fn read_body_then_call<S, B>(
+async fn check_body_then_call<S, B>(
     service: Rc<S>,
-    verifier: ApproovVerifier,
+    max_body_len: usize,
     mut request: ServiceRequest,
     verification: Verification,
-) -> Result<ServiceResponse<EitherBody<B>>, Error>
+) -> Answer<B>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
 {
-    let signing = verifier.message_signing();
-    let mut payload = request.take_payload();
-    // One byte over the limit is enough for the core to see the body is too long.
-    let limit = signing.max_body_len().saturating_add(1);
-    let body = match Body::read(&mut payload, limit).await {
-        Ok(body) => body,
-        Err(error) => return Ok(request.error_response(error).map_into_right_body()),
-    };
-    let verification =
-        verification.message_signed(&signed_request(&request, signing).with_body(&body.read));
-    if verification.refused() {
-        return Ok(refuse(request));
-    }
-    request.set_payload(body.into_payload(payload));
-    admit(&request, verification);
-    service
-        .call(request)
-        .await
-        .map(ServiceResponse::map_into_left_body)
-}
-
-/// The start of a request body, read for its signature.
-struct Body {
-    /// The bytes the signature is checked over: the whole body, or, when it is longer
-    /// than the limit, its first `limit` bytes (one more than the verifier takes).
-    read: Bytes,
-    /// When the body is longer: the rest of the chunk that went over the limit (the
-    /// payload may hold more).
-    over: Option<Bytes>,
-}
-
-impl Body {
-    /// Reads `payload` until it ends or `limit` bytes are read.
-    async fn read(payload: &mut Payload, limit: usize) -> Result<Body, PayloadError> {
-        let mut read = BytesMut::new();
-        while let Some(chunk) = poll_fn(|cx| Pin::new(&mut *payload).poll_next(cx)).await {
-            let mut chunk = chunk?;
-            let room = limit - read.len();
-            if chunk.len() >= room {
-                let over = chunk.split_off(room);
-                read.extend_from_slice(&chunk);
-                return Ok(Body {
-                    read: read.freeze(),
-                    over: Some(over),
-                });
-            }
-            read.extend_from_slice(&chunk);
-        }
-        Ok(Body {
-            read: read.freeze(),
-            over: None,
-        })
-    }
-
-    /// The whole body again, for the handler: the bytes read, then what is left.
-    fn into_payload(self, rest: Payload) -> Payload {
-        match self.over {
-            None => Payload::from(self.read),
-            Some(over) => Payload::Stream {
-                payload: Box::pin(Replay {
-                    read: [Some(self.read), Some(over)],
-                    rest,
-                }),
-            },
-        }
-    }
-}
-
-/// A body whose start was read: those bytes again, then the rest of the payload.
-struct Replay {
-    read: [Option<Bytes>; 2],
-    rest: Payload,
-}
-
-impl Stream for Replay {
-    type Item = Result<Bytes, PayloadError>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        for read in &mut this.read {
-            if let Some(bytes) = read.take().filter(|bytes| !bytes.is_empty()) {
-                return Poll::Ready(Some(Ok(bytes)));
-            }
-        }
-        Pin::new(&mut this.rest).poll_next(cx)
-    }
-}
-
-pin_project! {
-    /// The future of [`ApproovMiddleware`]: the wrapped service's, or an immediate 401
-    /// (or, for a message signature over the body, reading the body first).
-    pub struct ApproovFuture<F, B> {
-        #[pin]
-        kind: Kind<F, B>,
+    let verification = signed::check_with_body(max_body_len, verification, &mut request).await;
+    match admit(&request, verification) {
+        Ok(()) => service
+            .call(request)
+            .await
+            .map(ServiceResponse::map_into_left_body),
+        Err(refusal) => Ok(refuse(request, refusal)),
     }
 }
 
 type Answer<B> = Result<ServiceResponse<EitherBody<B>>, Error>;
 
 pin_project! {
+    /// The future of [`ApproovMiddleware`]: the wrapped service's, an immediate
+    /// refusal, or (for a message signature over the body) reading the body first.
+    pub struct ResponseFuture<F, B> {
+        #[pin]
+        kind: Kind<F, B>,
+    }
+}
+
+pin_project! {
     #[project = KindProj]
     enum Kind<F, B> {
         Inner { #[pin] future: F },
-        Rejected { response: Ready<Answer<B>> },
+        Refused { response: Ready<Answer<B>> },
         // Reading a signed body, then the wrapped service's future: only for a
         // signature that covers `content-digest`.
         Buffering { future: Pin<Box<dyn Future<Output = Answer<B>>>> },
     }
 }
 
-impl<F, B> std::fmt::Debug for ApproovFuture<F, B> {
+impl<F, B> std::fmt::Debug for ResponseFuture<F, B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ApproovFuture").finish_non_exhaustive()
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
     }
 }
 
-impl<F, B> Future for ApproovFuture<F, B>
+impl<F, B> Future for ResponseFuture<F, B>
 where
     F: Future<Output = Result<ServiceResponse<B>, Error>>,
 {
-    type Output = Result<ServiceResponse<EitherBody<B>>, Error>;
+    type Output = Answer<B>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().kind.project() {
             KindProj::Inner { future } => future
                 .poll(cx)
                 .map(|result| result.map(ServiceResponse::map_into_left_body)),
-            KindProj::Rejected { response } => Pin::new(response).poll(cx),
+            KindProj::Refused { response } => Pin::new(response).poll(cx),
             KindProj::Buffering { future } => future.as_mut().poll(cx),
         }
     }

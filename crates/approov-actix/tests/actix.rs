@@ -8,7 +8,7 @@ use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::test::init_service;
 use actix_web::{web, App, HttpMessage, HttpResponse};
 use approov_actix::{
-    Approov, ApproovClaims, ApproovError, ApproovToken, ApproovVerifier, BindingHeader,
+    Approov, ApproovClaims, ApproovRejection, ApproovToken, ApproovVerifier, BindingHeader,
     BindingHeaders, BoundApproovToken, Mode, OptionalApproovToken,
 };
 use approov_testkit::actix::{self as client, observe, request};
@@ -353,6 +353,48 @@ async fn optional_token_behind_a_monitoring_middleware() {
         body(&[("approov-token", b"garbage")]).await,
         b"failed: token_verification_failed"
     );
+    // Empty is not absent: a token header that is there, and fails.
+    assert_eq!(
+        body(&[("approov-token", b"")]).await,
+        b"failed: missing_approov_token"
+    );
+}
+
+#[actix_web::test]
+async fn optional_token_is_absent_only_without_the_verifier_s_token_header() {
+    let _logs = capture_logs();
+    let secret = TestSecret::new();
+    let verifier = secret.verifier().with_token_header("X-Approov");
+    let monitor = verifier.clone().with_mode(Mode::Monitor);
+    let app = init_service(
+        App::new()
+            .app_data(web::Data::new(verifier))
+            .route("/optional", web::get().to(optional))
+            .service(
+                web::resource("/behind")
+                    .wrap(Approov::new(monitor))
+                    .route(web::get().to(optional)),
+            ),
+    )
+    .await;
+    let valid = secret.token(60, None);
+    for path in ["/optional", "/behind"] {
+        // The default header name means nothing to this verifier.
+        let other = client::get(&app, path, &[("approov-token", valid.as_bytes())]).await;
+        assert_eq!(
+            (other.status, other.body),
+            (200, b"none".to_vec()),
+            "{path}"
+        );
+        let passed = client::get(&app, path, &[("x-approov", valid.as_bytes())]).await;
+        assert_eq!(
+            (passed.status, passed.body),
+            (200, b"valid".to_vec()),
+            "{path}"
+        );
+    }
+    let empty = client::get(&app, "/optional", &[("x-approov", b"")]).await;
+    assert_eq!((empty.status, empty.body), (401, b"{}".to_vec()));
 }
 
 #[actix_web::test]
@@ -507,11 +549,11 @@ async fn error_handlers_can_rewrite_every_refusal() {
 #[actix_web::test]
 async fn a_result_argument_sees_the_error() {
     let _logs = capture_logs();
-    async fn orders(token: Result<ApproovToken, ApproovError>) -> HttpResponse {
+    async fn orders(token: Result<ApproovToken, ApproovRejection>) -> HttpResponse {
         match token {
             Ok(_) => HttpResponse::Ok().finish(),
-            Err(error) => HttpResponse::build(error.status())
-                .body(error.reason().map_or("", |reason| reason.code())),
+            Err(rejection) => HttpResponse::build(rejection.status())
+                .body(rejection.reason().map_or("", |reason| reason.code())),
         }
     }
     let secret = TestSecret::new();
@@ -572,7 +614,7 @@ async fn verifier_as_plain_app_data_also_works() {
 }
 
 #[actix_web::test]
-async fn app_middleware_protects_every_path() {
+async fn app_middleware_protects_every_route_and_an_unknown_path_is_404() {
     let _logs = capture_logs();
     let secret = TestSecret::new();
     let app = init_service(
@@ -581,14 +623,170 @@ async fn app_middleware_protects_every_path() {
             .route("/token-check", web::get().to(hello)),
     )
     .await;
-    let token = secret.token(60, None);
-    let ok = client::get(&app, "/token-check", &[("approov-token", token.as_bytes())]).await;
+    let valid = secret.token(60, None);
+    let with_token: &[(&str, &[u8])] = &[("approov-token", valid.as_bytes())];
+    let ok = client::get(&app, "/token-check", with_token).await;
     assert_eq!(ok.body, HELLO_BODY.as_bytes());
-    for path in ["/token-check", "/no-such-route"] {
-        let rejected = client::get(&app, path, &[]).await;
-        assert_eq!((rejected.status, rejected.body), (401, b"{}".to_vec()));
-        assert_eq!(rejected.content_type.as_deref(), Some("application/json"));
+    let rejected = client::get(&app, "/token-check", &[]).await;
+    assert_eq!((rejected.status, rejected.body), (401, b"{}".to_vec()));
+    assert_eq!(rejected.content_type.as_deref(), Some("application/json"));
+    // Whatever its headers: an unknown route is not a refusal.
+    for headers in [&[][..], with_token, &token("garbage")] {
+        let unknown = client::get(&app, "/no-such-route", headers).await;
+        assert_eq!(unknown.status, 404, "{headers:?}");
     }
+}
+
+/// An app with `/api/orders` and `/api/{id}/items` behind the middleware of
+/// `$verifier`, `/health` beside it.
+macro_rules! wrapped_scope {
+    ($verifier:expr) => {
+        App::new().route("/health", web::get().to(hello)).service(
+            web::scope("/api")
+                .wrap(Approov::new($verifier))
+                .route("/orders", web::get().to(hello))
+                .route("/{id}/items", web::get().to(hello)),
+        )
+    };
+}
+
+#[actix_web::test]
+async fn an_unknown_path_under_a_wrapped_scope_is_404_with_or_without_a_token() {
+    let _logs = capture_logs();
+    let secret = TestSecret::new();
+    let app = init_service(wrapped_scope!(secret.verifier())).await;
+    let valid = secret.token(60, None);
+    let with_token: &[(&str, &[u8])] = &[("approov-token", valid.as_bytes())];
+    for path in ["/api/nope", "/api/orders/nope", "/api/7/nope", "/nope"] {
+        for headers in [&[][..], with_token, &token("garbage")] {
+            let observed = client::get(&app, path, headers).await;
+            assert_eq!(observed.status, 404, "{path} {headers:?}");
+            assert_ne!(
+                observed.body, b"{}",
+                "{path} {headers:?}: actix-web's own 404"
+            );
+        }
+    }
+    // A known path is still checked: refused without a valid token, whatever its form.
+    for path in [
+        "/api/orders",
+        "/api/7/items",
+        "/api/ord%65rs",
+        "/api/orders?x=1",
+    ] {
+        let refused = client::get(&app, path, &[]).await;
+        assert_eq!(
+            (refused.status, refused.body),
+            (401, b"{}".to_vec()),
+            "{path}"
+        );
+        let refused = client::get(&app, path, &token("garbage")).await;
+        assert_eq!(refused.status, 401, "{path}");
+        let passed = client::get(&app, path, with_token).await;
+        assert_eq!(
+            (passed.status, passed.body),
+            (200, HELLO_BODY.as_bytes().to_vec()),
+            "{path}"
+        );
+    }
+    assert_eq!(client::get(&app, "/health", &[]).await.status, 200);
+}
+
+#[actix_web::test]
+async fn an_unknown_path_under_a_monitoring_scope_is_404() {
+    let _logs = capture_logs();
+    let secret = TestSecret::new();
+    let app = init_service(wrapped_scope!(secret.verifier().with_mode(Mode::Monitor))).await;
+    assert_eq!(client::get(&app, "/api/nope", &[]).await.status, 404);
+    assert_eq!(client::get(&app, "/api/orders", &[]).await.status, 200);
+}
+
+async fn catch_all() -> HttpResponse {
+    HttpResponse::Ok().body("catch-all")
+}
+
+#[actix_web::test]
+async fn a_default_service_behind_the_middleware_is_reached_only_by_a_passing_check() {
+    // As documented: a refused request that matches no resource gets actix-web's 404,
+    // never the default service. A catch-all resource is a resource: refused 401.
+    let _logs = capture_logs();
+    let secret = TestSecret::new();
+    let verifier = secret.verifier();
+    let app = init_service(
+        App::new()
+            .service(
+                web::scope("/default")
+                    .wrap(Approov::new(verifier.clone()))
+                    .route("/orders", web::get().to(hello))
+                    .default_service(web::to(catch_all)),
+            )
+            .service(
+                web::scope("/resource")
+                    .wrap(Approov::new(verifier))
+                    .route("/orders", web::get().to(hello))
+                    .route("/{tail:.*}", web::get().to(catch_all)),
+            ),
+    )
+    .await;
+    let valid = secret.token(60, None);
+    let with_token: &[(&str, &[u8])] = &[("approov-token", valid.as_bytes())];
+    for (path, refused) in [("/default/anything", 404), ("/resource/anything", 401)] {
+        for headers in [&[][..], &token("garbage")] {
+            let observed = client::get(&app, path, headers).await;
+            assert_eq!(observed.status, refused, "{path} {headers:?}");
+            assert_ne!(observed.body, b"catch-all", "{path} {headers:?}");
+        }
+        let passed = client::get(&app, path, with_token).await;
+        assert_eq!(
+            (passed.status, passed.body),
+            (200, b"catch-all".to_vec()),
+            "{path}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_scope_behind_a_guarded_scope_of_the_same_prefix_lets_no_refusal_through() {
+    // One scope per `Host`: the resource map, which ignores guards, finds `/orders` in
+    // neither, yet the router sends it to the second. A refusal must not reach it.
+    let _logs = capture_logs();
+    let secret = TestSecret::new();
+    let app = init_service(
+        App::new()
+            .service(
+                web::scope("")
+                    .guard(actix_web::guard::Host("www.example.test"))
+                    .route("/", web::get().to(catch_all)),
+            )
+            .service(
+                web::scope("")
+                    .guard(actix_web::guard::Host("api.example.test"))
+                    .wrap(Approov::new(secret.verifier()))
+                    .route("/orders", web::get().to(hello)),
+            ),
+    )
+    .await;
+    let valid = secret.token(60, None);
+    let host: (&str, &[u8]) = ("host", b"api.example.test");
+    for headers in [&[host][..], &[host, ("approov-token", b"garbage")]] {
+        let refused = client::get(&app, "/orders", headers).await;
+        assert!(
+            matches!(refused.status, 401 | 404),
+            "{headers:?}: {}",
+            refused.status
+        );
+        assert_ne!(refused.body, HELLO_BODY.as_bytes(), "{headers:?}");
+    }
+    let passed = client::get(
+        &app,
+        "/orders",
+        &[host, ("approov-token", valid.as_bytes())],
+    )
+    .await;
+    assert_eq!(
+        (passed.status, passed.body),
+        (200, HELLO_BODY.as_bytes().to_vec())
+    );
 }
 
 #[actix_web::test]

@@ -50,6 +50,12 @@ fn echo(calls: &Rc<Cell<usize>>) -> impl Fn(Bytes) -> std::future::Ready<HttpRes
     }
 }
 
+/// Lets a handler's `web::Bytes` take the table's 2 MiB bodies (actix-web's own limit
+/// is 256 KiB), so that only the middleware's limit is tested.
+fn large_bodies() -> web::PayloadConfig {
+    web::PayloadConfig::new(4 * 1024 * 1024)
+}
+
 fn signing_with_limit(secret: &TestSecret, mode: Mode, max_body_len: usize) -> ApproovVerifier {
     secret
         .verifier()
@@ -63,7 +69,7 @@ async fn the_handler_reads_the_body_that_was_signed() {
     let secret = TestSecret::new();
     let calls = Rc::new(Cell::new(0));
     let app = init_service(
-        App::new().service(
+        App::new().app_data(large_bodies()).service(
             web::resource(PATH)
                 .wrap(Approov::new(secret.verifier()).message_signed())
                 .route(web::post().to(echo(&calls))),
@@ -89,8 +95,9 @@ async fn a_body_over_the_limit_is_refused_before_the_handler() {
     let len = case.body.len();
     for (limit, mode, status, calls_after) in [
         (len, Mode::Enforce, 200, 1),
-        (len - 1, Mode::Enforce, 401, 0),
-        (0, Mode::Enforce, 401, 0),
+        // 413: a genuine app's large upload is not unauthorised.
+        (len - 1, Mode::Enforce, 413, 0),
+        (0, Mode::Enforce, 413, 0),
         // Monitor mode: logged, and the handler still reads the whole body.
         (len - 1, Mode::Monitor, 200, 1),
         (3, Mode::Monitor, 200, 1),
@@ -115,6 +122,11 @@ async fn a_body_over_the_limit_is_refused_before_the_handler() {
             assert_eq!(logged, [], "{at}");
         } else {
             let expected = if mode == Mode::Enforce {
+                assert_eq!(
+                    observed.content_type.as_deref(),
+                    Some("application/json"),
+                    "{at}"
+                );
                 b"{}".to_vec()
             } else {
                 case.body.clone()
@@ -145,7 +157,12 @@ impl futures_core::Stream for Chunks {
 
 /// `case`'s request, with `body` as its body.
 fn with_body(case: &Case, body: Chunks) -> actix_http::Request {
-    let request = client::request(&case.target(), &case.header_pairs())
+    with_body_to(case, &case.target(), body)
+}
+
+/// `case`'s request sent to `target`, with `body` as its body.
+fn with_body_to(case: &Case, target: &str, body: Chunks) -> actix_http::Request {
+    let request = client::request(target, &case.header_pairs())
         .method(case.method.parse().unwrap())
         .to_request();
     let body: Pin<Box<dyn futures_core::Stream<Item = _>>> = Box::pin(body);
@@ -167,6 +184,25 @@ where
     >,
     B: actix_web::body::MessageBody,
 {
+    send_in_chunks_to(app, case, &case.target(), chunk, error).await
+}
+
+/// As [`send_in_chunks`], to `target`.
+async fn send_in_chunks_to<S, B>(
+    app: &S,
+    case: &Case,
+    target: &str,
+    chunk: usize,
+    error: Option<PayloadError>,
+) -> Observed
+where
+    S: Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+{
     let mut chunks: VecDeque<_> = case
         .body
         .chunks(chunk)
@@ -174,7 +210,8 @@ where
         .collect();
     chunks.extend(error.map(Err));
     let polls = Rc::new(Cell::new(0));
-    observe(call_service(app, with_body(case, Chunks { chunks, polls })).await).await
+    let request = with_body_to(case, target, Chunks { chunks, polls });
+    observe(call_service(app, request).await).await
 }
 
 #[actix_web::test]
@@ -185,7 +222,7 @@ async fn a_body_in_chunks_is_read_whole_or_to_the_limit() {
     let len = case.body.len();
     for (limit, mode, status) in [
         (len, Mode::Enforce, 200),
-        (len - 1, Mode::Enforce, 401),
+        (len - 1, Mode::Enforce, 413),
         (4, Mode::Monitor, 200),
         (5, Mode::Monitor, 200),
     ] {
@@ -210,22 +247,51 @@ async fn a_body_in_chunks_is_read_whole_or_to_the_limit() {
 }
 
 #[actix_web::test]
-async fn a_body_that_breaks_off_is_answered_as_actix_web_does() {
-    let _logs = LogCapture::install();
+async fn a_signed_body_that_breaks_off_is_refused_with_400() {
+    let (logs, _guard) = LogCapture::install();
     let secret = TestSecret::new();
     let case = signed_posts(&secret).remove(0);
-    let calls = Rc::new(Cell::new(0));
-    let app = init_service(
-        App::new().service(
-            web::resource(PATH)
-                .wrap(Approov::new(secret.verifier()).message_signed())
-                .route(web::post().to(echo(&calls))),
-        ),
-    )
-    .await;
-    let observed = send_in_chunks(&app, &case, 4, Some(PayloadError::Incomplete(None))).await;
-    assert_eq!(observed.status, 400);
-    assert_eq!(calls.get(), 0);
+    for mode in [Mode::Enforce, Mode::Monitor] {
+        let calls = Rc::new(Cell::new(0));
+        let app = init_service(
+            App::new()
+                .service(
+                    web::resource(PATH)
+                        .wrap(Approov::new(secret.verifier().with_mode(mode)).message_signed())
+                        .route(web::post().to(echo(&calls))),
+                )
+                .route("/plain", web::post().to(echo(&calls))),
+        )
+        .await;
+        logs.take();
+        let broken = || Some(PayloadError::Incomplete(None));
+        let observed = send_in_chunks(&app, &case, 4, broken()).await;
+        let logged = logs.take();
+        assert_eq!(logged.len(), 1, "{mode:?}: {logged:?}");
+        assert_eq!(
+            logged[0].code, "message_signature_body_unreadable",
+            "{mode:?}"
+        );
+        if mode == Mode::Enforce {
+            // The core's answer, not actix-web's error response.
+            assert_eq!(
+                (observed.status, observed.body),
+                (400, b"{}".to_vec()),
+                "{mode:?}"
+            );
+            assert_eq!(observed.content_type.as_deref(), Some("application/json"));
+            assert_eq!(calls.get(), 0);
+        } else {
+            // The handler gets what an unprotected one would: the bytes, then the error.
+            let unprotected = send_in_chunks_to(&app, &case, "/plain", 4, broken()).await;
+            assert_eq!(observed.status, 400, "{mode:?}");
+            assert_eq!(
+                (observed.status, observed.body),
+                (unprotected.status, unprotected.body)
+            );
+            assert_eq!(calls.get(), 0, "the body extractor failed, as unprotected");
+        }
+    }
 }
 
 /// Answers how often the body had been polled when the handler started, then the body.
@@ -458,7 +524,8 @@ async fn the_request_is_checked_as_the_client_sent_it() {
         assert_eq!(observed.status, status, "{uri}");
     }
 
-    // The authority: the Host header, else the request line's (as HTTP/2 sends it).
+    // The authority: the request target's when it has one (absolute-form, as HTTP/2
+    // sends it), whatever `Host` says; else the `Host` header.
     let authority = ["@method", "@authority", "@path", "approov-token"];
     let only_token = vec![("approov-token", token.clone())];
     let headers = signer.sign(
@@ -485,7 +552,37 @@ async fn the_request_is_checked_as_the_client_sent_it() {
         .await,
     )
     .await;
-    assert_eq!(observed.status, 401, "the Host header wins");
+    assert_eq!(observed.status, 200, "the request target's authority wins");
+    // Signed for the `Host` header's authority: that is not the one the target names.
+    let signed_for_host = signer.sign(
+        "GET",
+        "http",
+        "other.example.test",
+        PATH,
+        vec![("approov-token", token.clone())],
+        b"",
+        &authority,
+    );
+    let mut with_host = signed_for_host.clone();
+    with_host.push(("host", "other.example.test".to_owned()));
+    let observed = observe(
+        call_service(
+            &app,
+            test_request("GET", &absolute, &with_host).to_request(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        observed.status, 401,
+        "signed for the Host header's authority"
+    );
+    let observed =
+        observe(call_service(&app, test_request("GET", PATH, &with_host).to_request()).await).await;
+    assert_eq!(
+        observed.status, 200,
+        "an origin-form target: the Host header"
+    );
 }
 
 #[actix_web::test]
@@ -574,7 +671,7 @@ async fn the_handler_sees_whether_the_request_was_signed() {
     }
     for mode in [Mode::Enforce, Mode::Monitor] {
         let app = init_service(
-            App::new().service(
+            App::new().app_data(large_bodies()).service(
                 web::resource(PATH)
                     .wrap(Approov::new(secret.verifier().with_mode(mode)).message_signed())
                     .to(report),
@@ -611,9 +708,9 @@ async fn the_handler_sees_whether_the_request_was_signed() {
                     assert_eq!(logged.len(), 1, "{}: {logged:?}", case.name);
                     assert_eq!(logged[0].level, tracing::Level::WARN);
                 }
-                (_, _) => assert_eq!(
+                (expect, _) => assert_eq!(
                     (observed.status, body.as_str()),
-                    (401, "{}"),
+                    (expect.rejection().unwrap().status(), "{}"),
                     "{}",
                     case.name
                 ),

@@ -9,19 +9,19 @@ use std::ops::Deref;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 
+use crate::headers::headers;
 use crate::layer::Checked;
 use crate::rejection::NOT_CONFIGURED;
-use crate::signed::{header_values, Values};
 use crate::{
     ApproovClaims, ApproovRejection, ApproovVerifier, AuthorizationBinding, BindingHeaders,
-    TokenRejection, Verification,
+    Verification,
 };
 
 /// The outcome of the request's Approov check, as a handler argument: with it, the
 /// handler only runs for a request whose token is valid; any other is answered 401
 /// `{}`.
 ///
-/// In the default [`Mode::Enforce`](crate::Mode::Enforce), [`claims`](Self::claims) is
+/// In the default [`Mode::Enforce`](crate::Mode::Enforce), [`claims`](Verification::claims) is
 /// always `Some`. In [`Mode::Monitor`](crate::Mode::Monitor) the handler runs for every
 /// request and can ask [`passed`](Verification::passed) and
 /// [`rejection`](Verification::rejection) (through `Deref` to [`Verification`]).
@@ -44,7 +44,7 @@ use crate::{
 /// }
 ///
 /// # fn main() -> Result<(), approov_axum::ConfigError> {
-/// # std::env::set_var("APPROOV_BASE64URL_SECRET", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ");
+/// # std::env::set_var("APPROOV_BASE64URL_SECRET", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE");
 /// let verifier = ApproovVerifier::from_env()?;
 /// let app: Router = Router::new()
 ///     .route("/hello", get(hello))
@@ -59,15 +59,11 @@ use crate::{
 pub struct ApproovToken(Verification);
 
 impl ApproovToken {
-    /// The claims of the valid token; `None` only in monitor mode, for a request that
-    /// failed the check.
-    pub fn claims(&self) -> Option<&ApproovClaims> {
-        self.0.claims()
-    }
-
-    /// The claims of the valid token, as [`claims`](Self::claims).
+    /// The claims of the valid token, owned; `None` only in monitor mode, for a
+    /// request that failed the check. (`token.claims()` borrows them, through
+    /// `Deref` to [`Verification`].)
     pub fn into_claims(self) -> Option<ApproovClaims> {
-        self.0.into_result().ok()
+        self.0.into_claims()
     }
 }
 
@@ -106,22 +102,12 @@ where
     ) -> Result<Option<Self>, Self::Rejection> {
         let verification = match parts.extensions.get::<Checked>() {
             // Only in monitor mode does a request without a token get past the layer.
-            Some(Checked(verification)) => {
-                if let Some(TokenRejection::Missing { .. }) = verification.rejection() {
-                    return Ok(None);
-                }
-                verification.clone()
-            }
-            None => {
-                let verifier = verifier(parts, state)?;
-                // Absent is not a failure: nothing to check, nothing to log.
-                if !parts.headers.contains_key(verifier.token_header()) {
-                    return Ok(None);
-                }
-                verifier.check_request(headers(parts), None)
-            }
+            Some(Checked(verification)) => verification.clone().into_optional(),
+            None => verifier(parts, state)?.check_optional_request(headers(parts), None),
         };
-        accepted(verification).map(|verification| Some(ApproovToken(verification)))
+        verification
+            .map(|verification| accepted(verification).map(ApproovToken))
+            .transpose()
     }
 }
 
@@ -150,7 +136,7 @@ where
 /// async fn session(token: BoundApproovToken<AuthorizationAndSessionId>) -> &'static str {
 ///     "bound to Authorization and SessionId"
 /// }
-/// # let verifier = approov_axum::ApproovVerifier::from_base64_secret("c2VjcmV0").unwrap();
+/// # let verifier = approov_axum::ApproovVerifier::from_base64_secret("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE=").unwrap();
 /// # let _: axum::Router = axum::Router::new()
 /// #     .route("/account", axum::routing::get(account))
 /// #     .route("/session", axum::routing::get(session))
@@ -162,15 +148,10 @@ pub struct BoundApproovToken<H: BindingHeaders = AuthorizationBinding> {
 }
 
 impl<H: BindingHeaders> BoundApproovToken<H> {
-    /// The claims of the valid, bound token; `None` only in monitor mode, for a request
-    /// that failed the check.
-    pub fn claims(&self) -> Option<&ApproovClaims> {
-        self.verification.claims()
-    }
-
-    /// The claims of the valid, bound token, as [`claims`](Self::claims).
+    /// The claims of the valid, bound token, owned; `None` only in monitor mode, for a
+    /// request that failed the check. (`token.claims()` borrows them.)
     pub fn into_claims(self) -> Option<ApproovClaims> {
-        self.verification.into_result().ok()
+        self.verification.into_claims()
     }
 }
 
@@ -220,11 +201,6 @@ where
     }
 }
 
-/// The request's values for a header name, as the core asks for them.
-fn headers<'r>(parts: &'r Parts) -> impl Fn(&str) -> Values<'r> + 'r {
-    header_values(&parts.headers)
-}
-
 /// The verifier for a route without a layer: the router's state when it is one, else
 /// one in the request extensions.
 fn verifier<'r, S: Any>(
@@ -237,7 +213,7 @@ fn verifier<'r, S: Any>(
         .or_else(|| parts.extensions.get::<ApproovVerifier>())
         .ok_or_else(|| {
             tracing::error!("{NOT_CONFIGURED}");
-            ApproovRejection::not_configured()
+            ApproovRejection::NotConfigured
         })
 }
 

@@ -7,15 +7,16 @@ use std::task::{Context, Poll};
 
 use axum::body::{Body, Bytes, HttpBody};
 use axum::http::request::Parts;
-use axum::http::Request;
+use axum::http::{Request, StatusCode};
 use axum::response::Response;
 use axum::BoxError;
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::rejection::unauthorized;
-use crate::signed::{self, header_values};
+use crate::headers::headers;
+use crate::rejection::{json_empty, status_of};
+use crate::signed;
 use crate::{ApproovClaims, ApproovVerifier, Binding, Verification};
 
 /// The layer's own record that it checked the request, in the request's extensions.
@@ -44,7 +45,7 @@ pub(crate) struct Checked(pub(crate) Verification);
 /// }
 ///
 /// # fn main() -> Result<(), approov_axum::ConfigError> {
-/// # std::env::set_var("APPROOV_BASE64URL_SECRET", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ");
+/// # std::env::set_var("APPROOV_BASE64URL_SECRET", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE");
 /// let verifier = ApproovVerifier::from_env()?;
 ///
 /// let protected = Router::new()
@@ -91,7 +92,7 @@ impl ApproovLayer {
     /// ```
     /// use approov_axum::{ApproovLayer, ApproovVerifier, BindingHeader};
     ///
-    /// # let verifier = ApproovVerifier::from_base64_secret("c2VjcmV0")?;
+    /// # let verifier = ApproovVerifier::from_base64_secret("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE=")?;
     /// let double = ApproovLayer::new(verifier)
     ///     .bound_to([BindingHeader::AUTHORIZATION, BindingHeader::new("SessionId")]);
     /// # Ok::<(), approov_axum::ConfigError>(())
@@ -109,20 +110,24 @@ impl ApproovLayer {
     /// other: 401 `{}`, its reason logged (codes `message_signature_*`), and let through
     /// in monitor mode.
     ///
-    /// The request is checked as the client addressed it: its method, the `Host`
-    /// header (or the HTTP/2 authority), the path and query exactly as sent (before any
-    /// `Router::nest` took a prefix off), and the scheme the verifier's message-signing
-    /// settings name (`http` unless `APPROOV_MESSAGE_SIGNATURE_SCHEME=https`, for a
-    /// server behind a proxy that terminates TLS).
+    /// The request is checked as the client sent it: its method, the path and query
+    /// exactly as sent (before any `Router::nest` took a prefix off), and the scheme
+    /// and authority of the request target when it carries them (an absolute-form
+    /// target, HTTP/2's `:scheme` and `:authority`), else the scheme the verifier's
+    /// message-signing settings name (`http` unless
+    /// `APPROOV_MESSAGE_SIGNATURE_SCHEME=https`, for a server behind a proxy that
+    /// terminates TLS) and the `Host` header: the same rule in every approov-rs adapter,
+    /// decided by approov-core.
     ///
     /// When the signature covers `content-digest`, the layer reads the body before the
     /// handler runs, up to the limit (`APPROOV_MESSAGE_SIGNATURE_MAX_BODY_BYTES` or
     /// [`MessageSigning::with_max_body_len`](crate::MessageSigning::with_max_body_len),
     /// default 1 MiB), and hands the same bytes on: the handler reads its body as
-    /// usual. A longer body is refused (`message_signature_body_too_large`), without
-    /// reading further; one that cannot be read is refused as not provided
-    /// (`message_signature_body_not_provided`). In monitor mode the handler still gets
-    /// the whole body. Any other request's body is not touched.
+    /// usual. A signed body over the limit is answered 413 `{}`
+    /// (`message_signature_body_too_large`), without reading further; one that cannot
+    /// be read, 400 `{}` (`message_signature_body_unreadable`). In monitor mode the
+    /// handler still gets the whole body. Any other request's body is not touched: a
+    /// body the signature does not cover is never read, whatever its size.
     ///
     /// A handler behind it sees the outcome through its
     /// [`ApproovToken`](crate::ApproovToken) argument:
@@ -137,7 +142,7 @@ impl ApproovLayer {
     ///     format!("{} signed bytes: {}", body.len(), token.is_message_signed())
     /// }
     ///
-    /// # let verifier = ApproovVerifier::from_base64_secret("c2VjcmV0")?;
+    /// # let verifier = ApproovVerifier::from_base64_secret("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE=")?;
     /// let app: Router = Router::new()
     ///     .route("/orders", get(order).post(order))
     ///     .route_layer(ApproovLayer::new(verifier).message_signed());
@@ -218,12 +223,11 @@ where
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let verifier = &self.layer.verifier;
         let (mut parts, body) = request.into_parts();
-        let mut verification =
-            verifier.check_request(header_values(&parts.headers), self.layer.binding.as_ref());
+        let mut verification = verifier.check_request(headers(&parts), self.layer.binding.as_ref());
         // The signature, for a token that passed (a failed one already says why).
         if self.layer.message_signed && verification.passed() {
             let signing = verifier.message_signing();
-            if signing.needs_body(header_values(&parts.headers)) {
+            if signing.needs_body(headers(&parts)) {
                 // The body must be read first: call the inner service that is ready
                 // later, leave a clone in its place.
                 let clone = self.inner.clone();
@@ -233,10 +237,9 @@ where
                     let (verification, body) =
                         signed::check_with_body(&verifier, verification, &parts, Body::new(body))
                             .await;
-                    if admit(verification, &mut parts) {
-                        inner.call(Request::from_parts(parts, body)).await
-                    } else {
-                        Ok(unauthorized())
+                    match admit(verification, &mut parts) {
+                        Ok(()) => inner.call(Request::from_parts(parts, body)).await,
+                        Err(status) => Ok(json_empty(status)),
                     }
                 };
                 return ResponseFuture {
@@ -245,11 +248,11 @@ where
                     },
                 };
             }
-            verification = signed::check(verifier, verification, &parts);
+            verification = signed::check(verification, &parts);
         }
-        if !admit(verification, &mut parts) {
+        if let Err(status) = admit(verification, &mut parts) {
             return ResponseFuture {
-                kind: Kind::Refused,
+                kind: Kind::Refused { status },
             };
         }
         let request = Request::from_parts(parts, Body::new(body));
@@ -261,13 +264,13 @@ where
     }
 }
 
-/// Whether the request goes on (`verification` does not refuse it); if so, with the
-/// layer's proof of the check, and the claims (when it passed) for
+/// Lets the request go on unless `verification` refuses it (then the status to
+/// answer): with the layer's proof of the check, and the claims (when it passed) for
 /// `Extension<ApproovClaims>`.
-fn admit(verification: Verification, parts: &mut Parts) -> bool {
-    if verification.refused() {
-        return false;
-    }
+fn admit(verification: Verification, parts: &mut Parts) -> Result<(), StatusCode> {
+    let verification = verification
+        .enforce()
+        .map_err(|rejection| status_of(&rejection))?;
     let extensions = &mut parts.extensions;
     // Claims for `Extension<ApproovClaims>`: this check's, or none at all (never a
     // value some other code put there, when this check failed in monitor mode).
@@ -276,14 +279,14 @@ fn admit(verification: Verification, parts: &mut Parts) -> bool {
         None => extensions.remove::<ApproovClaims>(),
     };
     extensions.insert(Checked(verification));
-    true
+    Ok(())
 }
 
 /// A boxed future, for the requests whose body is read before the inner service runs.
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 pin_project! {
-    /// The future of [`ApproovService`]: the inner service's, an immediate 401, or
+    /// The future of [`ApproovService`]: the inner service's, an immediate refusal, or
     /// (for a message-signed request whose body is signed) reading the body first.
     pub struct ResponseFuture<F>
     where
@@ -301,7 +304,7 @@ pin_project! {
         F: Future,
     {
         Inner { #[pin] future: F },
-        Refused,
+        Refused { status: StatusCode },
         Buffering { future: BoxFuture<F::Output> },
     }
 }
@@ -321,7 +324,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().kind.project() {
             KindProj::Inner { future } => future.poll(cx),
-            KindProj::Refused => Poll::Ready(Ok(unauthorized())),
+            KindProj::Refused { status } => Poll::Ready(Ok(json_empty(*status))),
             KindProj::Buffering { future } => future.as_mut().poll(cx),
         }
     }

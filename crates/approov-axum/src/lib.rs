@@ -4,6 +4,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod extract;
+mod headers;
 mod layer;
 mod rejection;
 mod signed;

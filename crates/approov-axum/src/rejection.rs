@@ -12,7 +12,9 @@ use crate::TokenRejection;
 /// [`BoundApproovToken`](crate::BoundApproovToken) refused a request.
 ///
 /// As a response it is 401, `Content-Type: application/json`, body `{}`, whatever the
-/// reason: a client learns nothing about why. The reason is already logged;
+/// reason: a client learns nothing about why (two statuses are not about the token: a
+/// body a message signature covers that is over the limit is 413, one that cannot be
+/// read 400, with the same `{}`). The reason is already logged;
 /// [`reason`](Self::reason) is for your own code.
 ///
 /// To answer something else, take `Result<ApproovToken, ApproovRejection>` as the
@@ -31,67 +33,64 @@ use crate::TokenRejection;
 /// }
 /// # let _: axum::Router = axum::Router::new()
 /// #     .route("/orders", axum::routing::get(orders))
-/// #     .with_state(approov_axum::ApproovVerifier::from_base64_secret("c2VjcmV0").unwrap());
+/// #     .with_state(approov_axum::ApproovVerifier::from_base64_secret("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE=").unwrap());
 /// ```
 ///
 /// One refusal is not about a token: a route whose extractor finds no check to read
 /// and no verifier to run one (no [`ApproovLayer`](crate::ApproovLayer) in front of
 /// it, and no [`ApproovVerifier`](crate::ApproovVerifier) as the router state or in an
 /// `Extension`). That is a bug in the server's set-up, not in the request: it is
-/// logged at `error` and answered 500 `{}`, and [`reason`](Self::reason) is `None`.
+/// logged at `error` and answered 500 `{}` ([`ApproovRejection::NotConfigured`]), and
+/// [`reason`](Self::reason) is `None`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApproovRejection(Refusal);
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Refusal {
-    Token(TokenRejection),
+#[non_exhaustive]
+pub enum ApproovRejection {
+    /// The request failed the check: answered with [`TokenRejection::status`], 401
+    /// (413 or 400 for a signed body over the limit or unreadable).
+    Rejected(TokenRejection),
+    /// No check could run: a set-up mistake (see above), answered 500.
     NotConfigured,
 }
 
 impl ApproovRejection {
-    pub(crate) fn not_configured() -> Self {
-        ApproovRejection(Refusal::NotConfigured)
-    }
-
-    /// Why the token was refused; `None` when the route could run no check at all (a
-    /// set-up error, see above).
+    /// Why the request was refused; `None` when the route could run no check at all
+    /// (a set-up error, see above).
     pub fn reason(&self) -> Option<&TokenRejection> {
-        match &self.0 {
-            Refusal::Token(reason) => Some(reason),
-            Refusal::NotConfigured => None,
+        match self {
+            ApproovRejection::Rejected(reason) => Some(reason),
+            ApproovRejection::NotConfigured => None,
         }
     }
 
-    /// The status the response has: 401, or 500 for a route that could run no check.
+    /// The status of the response: the reason's (401, or 413/400 for a signed body
+    /// over the limit or unreadable), or 500 for a route that could run no check.
     pub fn status(&self) -> StatusCode {
-        match self.0 {
-            Refusal::Token(_) => StatusCode::UNAUTHORIZED,
-            Refusal::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
+        match self {
+            ApproovRejection::Rejected(reason) => status_of(reason),
+            ApproovRejection::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
 
 impl From<TokenRejection> for ApproovRejection {
     fn from(reason: TokenRejection) -> Self {
-        ApproovRejection(Refusal::Token(reason))
+        ApproovRejection::Rejected(reason)
     }
 }
 
 impl fmt::Display for ApproovRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.0 {
-            Refusal::Token(reason) => reason.fmt(f),
-            Refusal::NotConfigured => f.write_str(NOT_CONFIGURED),
+        match self {
+            ApproovRejection::Rejected(reason) => reason.fmt(f),
+            ApproovRejection::NotConfigured => f.write_str(NOT_CONFIGURED),
         }
     }
 }
 
 impl std::error::Error for ApproovRejection {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.0 {
-            Refusal::Token(reason) => Some(reason),
-            Refusal::NotConfigured => None,
-        }
+        self.reason()
+            .map(|reason| reason as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -105,12 +104,13 @@ impl IntoResponse for ApproovRejection {
 pub(crate) const NOT_CONFIGURED: &str = "an Approov extractor found no ApproovLayer in front \
      of the route and no ApproovVerifier as the router state or in an Extension: add one";
 
-/// 401, `application/json`, `{}`.
-pub(crate) fn unauthorized() -> Response {
-    json_empty(StatusCode::UNAUTHORIZED)
+/// The status a refusal for `reason` answers with.
+pub(crate) fn status_of(reason: &TokenRejection) -> StatusCode {
+    StatusCode::from_u16(reason.status()).unwrap_or(StatusCode::UNAUTHORIZED)
 }
 
-fn json_empty(status: StatusCode) -> Response {
+/// `status`, `application/json`, `{}`: every refusal's response.
+pub(crate) fn json_empty(status: StatusCode) -> Response {
     // Built directly: every refused request comes here, and the tuple form would set
     // the text body's own content type first, then replace it.
     let mut response = Response::new(Body::from("{}"));

@@ -2,47 +2,24 @@
 //! and its body read once, checked, and handed on to the handler byte for byte.
 
 use std::future::poll_fn;
-use std::iter::Map;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use approov_core::{SignedRequest, DEFAULT_TOKEN_HEADER};
+use approov_core::{HttpHeaderValues, SignedRequest};
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::OriginalUri;
-use axum::http::header::{ValueIter, HOST};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Uri};
+use axum::http::{HeaderMap, Uri};
+
+use crate::headers::headers;
 use http_body::{Frame, SizeHint};
 
 use crate::{ApproovVerifier, Verification};
 
-/// The values a request has for one header, as raw bytes.
-pub(crate) type Values<'r> = Map<ValueIter<'r, HeaderValue>, fn(&'r HeaderValue) -> &'r [u8]>;
-
-/// The request's values for a lower-case header name, as the core asks for them.
-pub(crate) fn header_values<'r>(headers: &'r HeaderMap) -> impl Fn(&str) -> Values<'r> + 'r {
-    move |name| {
-        let as_bytes: fn(&'r HeaderValue) -> &'r [u8] = HeaderValue::as_bytes;
-        // The token header is asked for on every request: by its name parsed once.
-        let values = match name {
-            DEFAULT_TOKEN_HEADER => headers.get_all(&APPROOV_TOKEN),
-            _ => headers.get_all(name),
-        };
-        values.into_iter().map(as_bytes)
-    }
-}
-
-const APPROOV_TOKEN: HeaderName = HeaderName::from_static(DEFAULT_TOKEN_HEADER);
-
 /// Checks the message signature of a request whose signature does not cover its
 /// body: the body is not touched.
-pub(crate) fn check(
-    verifier: &ApproovVerifier,
-    verification: Verification,
-    parts: &Parts,
-) -> Verification {
-    let scheme = scheme(verifier, parts);
-    verification.message_signed(&signed_request(parts, scheme))
+pub(crate) fn check(verification: Verification, parts: &Parts) -> Verification {
+    verification.message_signed(&signed_request(parts))
 }
 
 /// Reads the body up to the limit (and no further than the frame that crosses it),
@@ -56,15 +33,13 @@ pub(crate) async fn check_with_body(
 ) -> (Verification, Body) {
     let max = verifier.message_signing().max_body_len();
     let read = read_prefix(body, max).await;
-    let request = signed_request(parts, scheme(verifier, parts));
+    let request = signed_request(parts);
     let verification = match &read.rest {
-        // A body that could not be read cannot be given to the check: the core
-        // refuses the signature with `BodyNotProvided`.
         Rest::Failed(error) => {
             if let Some(error) = error {
                 tracing::debug!("reading the body of a signed request failed: {error}");
             }
-            verification.message_signed(&request)
+            verification.message_signed(&request.with_unreadable_body())
         }
         // At most one byte over the limit: enough for the core to see it is too long.
         Rest::Done | Rest::More(_) => {
@@ -84,32 +59,18 @@ fn target(parts: &Parts) -> &Uri {
         .map_or(&parts.uri, |OriginalUri(uri)| uri)
 }
 
-/// The scheme of an absolute-form target, else the one configured.
-fn scheme<'r>(verifier: &'r ApproovVerifier, parts: &'r Parts) -> &'r str {
-    target(parts)
-        .scheme_str()
-        .unwrap_or_else(|| verifier.message_signing().scheme())
-}
-
-/// The request as its signature covers it.
+/// The request as it came off the wire, for the core to address.
 fn signed_request<'r>(
     parts: &'r Parts,
-    scheme: &'r str,
-) -> SignedRequest<'r, impl Fn(&str) -> Values<'r> + 'r> {
+) -> SignedRequest<'r, impl Fn(&str) -> HttpHeaderValues<'r> + Copy + 'r> {
     let uri = target(parts);
-    // `Host` (HTTP/1.1), else the URI's authority (HTTP/2's `:authority`).
-    let authority = match parts.headers.get(HOST) {
-        Some(host) => std::str::from_utf8(host.as_bytes()).unwrap_or_default(),
-        None => uri.authority().map_or("", |authority| authority.as_str()),
-    };
-    // As on the request line: `Uri` neither decodes nor normalises it.
-    let path_and_query = uri.path_and_query().map_or("/", |target| target.as_str());
-    SignedRequest::new(
+    SignedRequest::received(
         parts.method.as_str(),
-        scheme,
-        authority,
-        path_and_query,
-        header_values(&parts.headers),
+        uri.scheme_str(),
+        uri.authority().map(|authority| authority.as_str()),
+        // As on the request line: `Uri` neither decodes nor normalises it.
+        uri.path_and_query().map_or("/", |target| target.as_str()),
+        headers(parts),
     )
 }
 

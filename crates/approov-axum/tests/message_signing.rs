@@ -282,8 +282,9 @@ async fn a_body_over_the_limit_is_refused_before_the_handler_runs() {
     assert_eq!(logs.take(), []);
     assert_eq!(calls.swap(0, Ordering::SeqCst), 1);
 
-    // One byte over, and far over in many frames: refused, the handler never runs, and
-    // the long body is not read past the frame that crossed the limit.
+    // One byte over, and far over in many frames: 413 (a genuine app's large upload is
+    // not unauthorised), the handler never runs, and the long body is not read past
+    // the frame that crossed the limit.
     let over = b"0123456789abcdefg";
     let got = send(
         &enforce,
@@ -293,7 +294,7 @@ async fn a_body_over_the_limit_is_refused_before_the_handler_runs() {
         Body::from(&over[..]),
     )
     .await;
-    assert_eq!((got.status, got.body), (401, b"{}".to_vec()));
+    assert_eq!((got.status, got.body), (413, b"{}".to_vec()));
     assert_eq!(
         codes(logs.take()),
         logged("message_signature_body_too_large", Mode::Enforce)
@@ -303,7 +304,7 @@ async fn a_body_over_the_limit_is_refused_before_the_handler_runs() {
     let frames = Frames::new(&chunks);
     let polled = frames.polled.clone();
     let got = send(&enforce, Method::POST, PATH, &signer.post(&long), frames).await;
-    assert_eq!(got.status, 401);
+    assert_eq!(got.status, 413);
     assert_eq!(polled.load(Ordering::SeqCst), 1);
     assert_eq!(
         codes(logs.take()),
@@ -342,7 +343,7 @@ async fn a_body_over_the_limit_is_refused_before_the_handler_runs() {
 }
 
 #[tokio::test]
-async fn an_unreadable_signed_body_is_refused_as_not_provided() {
+async fn an_unreadable_signed_body_is_refused_with_400() {
     let (logs, _guard) = LogCapture::install();
     let secret = TestSecret::new();
     let signer = Signer::new(&secret);
@@ -350,10 +351,10 @@ async fn an_unreadable_signed_body_is_refused_as_not_provided() {
     let enforce = echo_app(ApproovLayer::new(secret.verifier()).message_signed());
     let failing = || Frames::new(&[&body[..4]]).then_fail();
     let got = send(&enforce, Method::POST, PATH, &signer.post(body), failing()).await;
-    assert_eq!((got.status, got.body), (401, b"{}".to_vec()));
+    assert_eq!((got.status, got.body), (400, b"{}".to_vec()));
     assert_eq!(
         codes(logs.take()),
-        logged("message_signature_body_not_provided", Mode::Enforce)
+        logged("message_signature_body_unreadable", Mode::Enforce)
     );
 
     // In monitor mode the handler gets what an unprotected one would: the bytes read,
@@ -373,7 +374,7 @@ async fn an_unreadable_signed_body_is_refused_as_not_provided() {
     assert_eq!((got.status, plain.status), (400, 400));
     assert_eq!(
         codes(logs.take()),
-        logged("message_signature_body_not_provided", Mode::Monitor)
+        logged("message_signature_body_unreadable", Mode::Monitor)
     );
 }
 

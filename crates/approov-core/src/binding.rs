@@ -1,7 +1,6 @@
 //! Token binding: a token's `pay` claim is the hash of other headers' values.
 
 use std::any::TypeId;
-use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
@@ -10,57 +9,12 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
-use crate::header::single_value;
-use crate::{ApproovClaims, TokenRejection};
-
-/// One request header a token can be bound to, named case-insensitively.
-///
-/// ```
-/// use approov_core::BindingHeader;
-///
-/// assert_eq!(BindingHeader::AUTHORIZATION.name(), "authorization");
-/// assert_eq!(BindingHeader::new("SessionId").name(), "sessionid");
-/// ```
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct BindingHeader(Cow<'static, str>);
-
-impl BindingHeader {
-    /// The `Authorization` header, the usual binding.
-    pub const AUTHORIZATION: BindingHeader = BindingHeader(Cow::Borrowed("authorization"));
-
-    /// The header `name` (matched case-insensitively, stored lower-case).
-    pub fn new(name: impl Into<Cow<'static, str>>) -> Self {
-        let name = name.into();
-        if name.bytes().any(|b| b.is_ascii_uppercase()) {
-            BindingHeader(Cow::Owned(name.to_ascii_lowercase()))
-        } else {
-            BindingHeader(name)
-        }
-    }
-
-    /// The header's name, in lower case.
-    pub fn name(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for BindingHeader {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("BindingHeader").field(&self.name()).finish()
-    }
-}
-
-impl fmt::Display for BindingHeader {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl From<&'static str> for BindingHeader {
-    fn from(name: &'static str) -> Self {
-        BindingHeader::new(name)
-    }
-}
+use crate::binding_header::BindingHeader;
+use crate::headers::RequestHeaders;
+use crate::keys::constant_time_eq;
+use crate::rejection::TokenRejection;
+use crate::token::ApproovClaims;
+use crate::token_header::single_value;
 
 /// What a bound route binds its tokens to: one or more request headers, in order.
 ///
@@ -115,26 +69,22 @@ impl Binding {
         F: Fn(&str) -> I,
         I: IntoIterator<Item = &'h [u8]>,
     {
-        self.check_pay(claims.pay.as_deref(), headers)
+        self.check_pay(claims.pay.as_deref(), &headers)
     }
 
     /// [`check`](Self::check) with the token's `pay` claim alone.
-    pub(crate) fn check_pay<'h, F, I>(
+    pub(crate) fn check_pay<'h>(
         &self,
         pay: Option<&str>,
-        headers: F,
-    ) -> Result<(), TokenRejection>
-    where
-        F: Fn(&str) -> I,
-        I: IntoIterator<Item = &'h [u8]>,
-    {
+        headers: &impl RequestHeaders<'h>,
+    ) -> Result<(), TokenRejection> {
         if self.headers().is_empty() {
             return Err(TokenRejection::BindingMismatch);
         }
         let mut hasher = Sha256::new();
         for header in self.headers() {
             let value = single_value(
-                headers(header.name()),
+                headers.values(header.name()),
                 || TokenRejection::BindingHeaderMissing {
                     header: header.clone(),
                 },
@@ -157,7 +107,7 @@ impl Binding {
         let len = STANDARD
             .encode_slice(hasher.finalize(), &mut expected)
             .map_err(|_| TokenRejection::BindingMismatch)?;
-        if crate::keys::constant_time_eq(&expected[..len], pay.as_bytes()) {
+        if constant_time_eq(&expected[..len], pay.as_bytes()) {
             Ok(())
         } else {
             Err(TokenRejection::BindingMismatch)

@@ -3,34 +3,44 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// The floor plan, from the ground up (no module imports one above it):
+// - `clock`, `headers`, `binding_header`: leaves;
+// - `message_signing/`, `keys/`: RFC 9421 install signatures; key material;
+// - `rejection`, `token_header`, `log`: why a check failed, and where it is logged;
+// - `token/`, `binding`: a token on its own; its binding to other headers;
+// - `config/`, `store/`: settings from the environment; the live keys and JWKS URL;
+// - `policy`, `verification`, `verifier/`: the check of a request, end to end.
 mod binding;
-mod claims;
+mod binding_header;
+mod clock;
 mod config;
-mod header;
-mod jwks;
+mod headers;
 mod keys;
 mod log;
 mod message_signing;
 #[cfg(feature = "mint")]
 mod mint;
-mod passed;
+mod policy;
 mod rejection;
-#[cfg(feature = "jwks-url")]
-mod remote;
-mod segment;
 mod store;
+mod token;
+mod token_header;
 mod verification;
 mod verifier;
 
-pub use binding::{binding_claim, AuthorizationBinding, Binding, BindingHeader, BindingHeaders};
-pub use claims::ApproovClaims;
+pub use binding::{binding_claim, AuthorizationBinding, Binding, BindingHeaders};
+pub use binding_header::BindingHeader;
 pub use config::{
     ConfigError, Mode, SecretEncoding, BASE64URL_SECRET_VAR, BASE64_SECRET_VAR,
     DEFAULT_JWKS_REFRESH_SECS, JWKS_FILE_VAR, JWKS_REFRESH_VAR, JWKS_URL_VAR, JWKS_VAR,
     LOG_LINES_VAR, MESSAGE_SIGNATURE_CLOCK_SKEW_VAR, MESSAGE_SIGNATURE_MAX_AGE_VAR,
-    MESSAGE_SIGNATURE_MAX_BODY_VAR, MESSAGE_SIGNATURE_SCHEME_VAR, MIN_SECRET_LEN, MODE_VAR,
+    MESSAGE_SIGNATURE_MAX_BODY_VAR, MESSAGE_SIGNATURE_SCHEME_VAR, MODE_VAR,
 };
-pub use keys::{Algorithm, KeyError, KeyInfo, KeySet};
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub use headers::HttpHeaderValues;
+pub use headers::RequestHeaders;
+pub use keys::{Algorithm, KeyError, KeyInfo, KeySet, MIN_SECRET_LEN};
 pub use log::DEFAULT_LOG_LINES_PER_SECOND;
 #[cfg(feature = "mint")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mint")))]
@@ -48,6 +58,8 @@ pub use mint::{MintError, SigningKey, TokenMinter};
 pub use rejection::TokenRejection;
 #[cfg(feature = "jwks-url")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwks-url")))]
-pub use remote::{JwksUrl, DEFAULT_JWKS_COOL_DOWN, DEFAULT_JWKS_REFRESH, DEFAULT_JWKS_TIMEOUT};
+pub use store::{JwksUrl, DEFAULT_JWKS_COOL_DOWN, DEFAULT_JWKS_REFRESH, DEFAULT_JWKS_TIMEOUT};
+pub use token::{ApproovClaims, MAX_TOKEN_LEN};
+pub use token_header::DEFAULT_TOKEN_HEADER;
 pub use verification::Verification;
-pub use verifier::{ApproovVerifier, DEFAULT_TOKEN_HEADER, MAX_TOKEN_LEN};
+pub use verifier::ApproovVerifier;

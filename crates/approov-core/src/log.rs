@@ -2,7 +2,9 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::{Mode, TokenRejection};
+use crate::clock::unix_now;
+use crate::config::Mode;
+use crate::rejection::TokenRejection;
 
 /// How many lines per code and per second failed checks may write when no limit is
 /// configured: a flood of bad tokens must not fill a disk.
@@ -58,7 +60,7 @@ impl RejectionLog {
             return line(rejection, mode);
         };
         // The coarse clock the time checks read: a flood is counted in whole seconds.
-        let now = crate::verifier::unix_now();
+        let now = unix_now();
         let second = state.second.load(Ordering::Relaxed);
         if second != now
             && state

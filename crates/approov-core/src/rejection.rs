@@ -4,7 +4,8 @@ use std::borrow::Cow;
 
 use thiserror::Error;
 
-use crate::{BindingHeader, MessageSignatureError};
+use crate::binding_header::BindingHeader;
+use crate::message_signing::MessageSignatureError;
 
 /// The reason a request's Approov token was rejected.
 ///
@@ -170,6 +171,28 @@ impl TokenRejection {
         }
     }
 
+    /// The HTTP status a refusal for this reason answers with, always with the body
+    /// `{}`: 401 for every reason but two that are not about whether the request is
+    /// genuine. A body a message signature covers and that is longer than the limit
+    /// is 413 (the check cannot be made: a genuine app's large upload is not
+    /// unauthorised, and the operator needs to know to raise the limit); a covered
+    /// body that cannot be read is 400. Every adapter answers with this status.
+    ///
+    /// ```
+    /// use approov_core::{MessageSignatureError, TokenRejection};
+    ///
+    /// assert_eq!(TokenRejection::Expired.status(), 401);
+    /// assert_eq!(TokenRejection::MessageSignature(MessageSignatureError::BodyTooLarge).status(), 413);
+    /// assert_eq!(TokenRejection::MessageSignature(MessageSignatureError::BodyUnreadable).status(), 400);
+    /// ```
+    pub fn status(&self) -> u16 {
+        match self {
+            TokenRejection::MessageSignature(MessageSignatureError::BodyTooLarge) => 413,
+            TokenRejection::MessageSignature(MessageSignatureError::BodyUnreadable) => 400,
+            _ => 401,
+        }
+    }
+
     /// Every code [`code`](Self::code) can return, for metrics set up ahead of time.
     pub const CODES: &'static [&'static str] = &[
         "missing_approov_token",
@@ -186,6 +209,7 @@ impl TokenRejection {
         "message_signature_digest_mismatch",
         "message_signature_body_too_large",
         "message_signature_body_not_provided",
+        "message_signature_body_unreadable",
         "message_signature_invalid",
         "unknown_key_id",
     ];

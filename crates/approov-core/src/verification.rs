@@ -1,11 +1,17 @@
 //! The outcome of checking one request, as adapters keep it for the handler.
 
 use std::fmt;
+use std::sync::Arc;
 
-use crate::passed::PassedClaims;
-use crate::{ApproovClaims, ApproovVerifier, Binding, Mode, SignedRequest, TokenRejection};
+use crate::binding::Binding;
+use crate::clock::unix_now;
+use crate::config::Mode;
+use crate::message_signing::SignedRequest;
+use crate::policy::Policy;
+use crate::rejection::TokenRejection;
+use crate::token::{ApproovClaims, PassedClaims};
 
-/// What [`ApproovVerifier::check_request`] concluded about one request: the claims of
+/// What [`ApproovVerifier::check_request`](crate::ApproovVerifier::check_request) concluded about one request: the claims of
 /// a token that passed, or why it failed, and which [`Binding`] was checked.
 ///
 /// Only this crate builds one, so an adapter that finds one in a request's extensions
@@ -15,7 +21,7 @@ use crate::{ApproovClaims, ApproovVerifier, Binding, Mode, SignedRequest, TokenR
 /// [`rejection`](Self::rejection).
 ///
 /// ```
-/// # let verifier = approov_core::ApproovVerifier::from_base64_secret("c2VjcmV0")?;
+/// # let verifier = approov_core::ApproovVerifier::from_base64_secret("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE=")?;
 /// let verification = verifier.check_request(|_| std::iter::empty(), None);
 /// assert!(!verification.passed());
 /// assert!(verification.refused()); // enforce mode: answer 401
@@ -32,14 +38,14 @@ pub struct Verification {
     binding: Option<Binding>,
     /// Whether the request's installation message signature was checked and holds.
     signed: bool,
-    verifier: ApproovVerifier,
+    policy: Arc<Policy>,
 }
 
 impl Verification {
     pub(crate) fn new(
         outcome: Result<PassedClaims, TokenRejection>,
         binding: Option<&Binding>,
-        verifier: &ApproovVerifier,
+        policy: &Arc<Policy>,
     ) -> Self {
         let binding = if outcome.is_ok() {
             binding.cloned()
@@ -50,7 +56,7 @@ impl Verification {
             outcome,
             binding,
             signed: false,
-            verifier: verifier.clone(),
+            policy: Arc::clone(policy),
         }
     }
 
@@ -72,7 +78,7 @@ impl Verification {
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use approov_core::{ApproovVerifier, TokenMinter};
     ///
-    /// let secret = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ==";
+    /// let secret = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE=";
     /// let verifier = ApproovVerifier::from_base64_secret(secret)?;
     /// let token = TokenMinter::from_base64_secret(secret)?.approov_token(300, &[])?;
     ///
@@ -88,9 +94,37 @@ impl Verification {
         self.outcome.as_ref().ok().map(PassedClaims::to_claims)
     }
 
-    /// Why the request failed the check, when it did.
+    /// Why the request failed the check, when it did. [`TokenRejection::status`] is the
+    /// status to refuse it with.
     pub fn rejection(&self) -> Option<&TokenRejection> {
         self.outcome.as_ref().err()
+    }
+
+    /// The claims, owned, when the token passed every check asked of it: for a
+    /// handler that takes the outcome by value.
+    pub fn into_claims(self) -> Option<ApproovClaims> {
+        self.outcome.ok().map(PassedClaims::into_claims)
+    }
+
+    /// This verification, or `None` when the request had no token header at all: what
+    /// a route where the token is optional gets behind a check that let it through
+    /// (monitor mode). Absent means no header; an empty, malformed or forged token is
+    /// not absent, and stays the failure it is.
+    ///
+    /// ```
+    /// # let verifier = approov_core::ApproovVerifier::from_base64url_secret("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE")?;
+    /// let monitor = verifier.with_mode(approov_core::Mode::Monitor);
+    /// let none = monitor.check_request(|_| std::iter::empty(), None);
+    /// assert!(none.into_optional().is_none());
+    /// let bad = monitor.check_request(|_| [b"x".as_slice()], None);
+    /// assert!(bad.into_optional().is_some_and(|bad| !bad.passed()));
+    /// # Ok::<(), approov_core::ConfigError>(())
+    /// ```
+    pub fn into_optional(self) -> Option<Verification> {
+        match self.outcome {
+            Err(TokenRejection::Missing { .. }) => None,
+            _ => Some(self),
+        }
     }
 
     /// Whether the request passed every check asked of it.
@@ -100,12 +134,12 @@ impl Verification {
 
     /// Whether the request must be refused: it failed and the verifier enforces.
     pub fn refused(&self) -> bool {
-        self.outcome.is_err() && self.verifier.mode() == Mode::Enforce
+        self.outcome.is_err() && self.policy.mode == Mode::Enforce
     }
 
     /// The mode of the verifier that made this verification.
     pub fn mode(&self) -> Mode {
-        self.verifier.mode()
+        self.policy.mode
     }
 
     /// The binding this verification checked, when the token passed one.
@@ -116,7 +150,7 @@ impl Verification {
     /// This verification, with the token's binding to `binding` checked too (and the
     /// failure logged), unless that is the binding already checked: a bound extractor
     /// behind a layer with the same binding does not hash twice. `headers` is as for
-    /// [`ApproovVerifier::check_request`].
+    /// [`ApproovVerifier::check_request`](crate::ApproovVerifier::check_request).
     pub fn bound_to<'h, F, I>(self, binding: &Binding, headers: F) -> Verification
     where
         F: Fn(&str) -> I,
@@ -128,13 +162,13 @@ impl Verification {
         let Ok(claims) = &self.outcome else {
             return self;
         };
-        match binding.check_pay(claims.pay(), headers) {
+        match binding.check_pay(claims.pay(), &headers) {
             Ok(()) => Verification {
                 binding: Some(binding.clone()),
                 ..self
             },
             Err(rejection) => {
-                self.verifier.log_failure(&rejection);
+                self.policy.log_failure(&rejection);
                 Verification {
                     outcome: Err(rejection),
                     binding: None,
@@ -155,10 +189,13 @@ impl Verification {
     /// RFC 9421 over `request`, with the key in the token's `ipk` claim (a token
     /// without one fails), under the verifier's
     /// [`MessageSigning`](crate::MessageSigning) settings. An adapter builds `request`
-    /// from the request as the client addressed it; when
+    /// with [`SignedRequest::received`] from the request as it came off the wire; when
     /// [`MessageSigning::needs_body`](crate::MessageSigning::needs_body) says so, with
-    /// the body (at most [`max_body_len`](crate::MessageSigning::max_body_len) bytes
-    /// read, the same bytes then given to the handler).
+    /// the body (at most [`max_body_len`](crate::MessageSigning::max_body_len) + 1
+    /// bytes read for the check, the whole body then given to the handler), or with
+    /// [`SignedRequest::with_unreadable_body`] when reading it failed. A refusal is
+    /// answered with [`TokenRejection::status`]: 401, or 413 for a signed body over the
+    /// limit, 400 for one that could not be read.
     pub fn message_signed<'h, F, I>(self, request: &SignedRequest<'_, F>) -> Verification
     where
         F: Fn(&str) -> I,
@@ -170,19 +207,15 @@ impl Verification {
         let Ok(claims) = &self.outcome else {
             return self;
         };
-        let signing = self.verifier.message_signing();
-        match signing.verify(
-            claims.claims().ipk.as_deref(),
-            request,
-            crate::verifier::unix_now(),
-        ) {
+        let signing = &self.policy.message_signing;
+        match signing.verify(claims.claims().ipk.as_deref(), request, unix_now()) {
             Ok(()) => Verification {
                 signed: true,
                 ..self
             },
             Err(error) => {
                 let rejection = TokenRejection::MessageSignature(error);
-                self.verifier.log_failure(&rejection);
+                self.policy.log_failure(&rejection);
                 Verification {
                     outcome: Err(rejection),
                     binding: None,
@@ -198,7 +231,7 @@ impl Verification {
     /// not cloned: a flood of bad tokens is refused through here.
     ///
     /// ```
-    /// # let verifier = approov_core::ApproovVerifier::from_base64_secret("c2VjcmV0")?;
+    /// # let verifier = approov_core::ApproovVerifier::from_base64_secret("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE=")?;
     /// let verification = verifier.check_request(|_| std::iter::empty(), None);
     /// match verification.enforce() {
     ///     Ok(_) => unreachable!("no token: refused in enforce mode"),
@@ -208,7 +241,7 @@ impl Verification {
     /// ```
     pub fn enforce(self) -> Result<Verification, TokenRejection> {
         match self.outcome {
-            Err(rejection) if self.verifier.mode() == Mode::Enforce => Err(rejection),
+            Err(rejection) if self.policy.mode == Mode::Enforce => Err(rejection),
             outcome => Ok(Verification { outcome, ..self }),
         }
     }

@@ -28,7 +28,7 @@ fn verifying_and_minting_never_use_the_process_wide_provider() {
     });
     assert!(live.is_err(), "the trap is installed and springs when used");
 
-    let secret = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ==";
+    let secret = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE=";
     let minter = TokenMinter::from_base64_secret(secret).unwrap_or_else(|e| panic!("{e}"));
     let token = minter
         .approov_token(60, &[])

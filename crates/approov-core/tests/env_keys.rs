@@ -230,19 +230,41 @@ fn key_variables_alone_or_together_and_every_way_they_are_refused() {
             verifier.verify(&keys.rs256.token(60, None)),
             Err(TokenRejection::UnknownKeyId)
         );
-        // A URL that fails at start-up stops the start.
+        // A reload while the URL is down keeps its last good set, beside the secret.
         server.fail_with(503);
-        let err = verifier.reload_from_env().expect_err("503");
-        assert!(
-            err.to_string()
-                .contains("(APPROOV_JWKS_URL) cannot be fetched: the server answered 503"),
-            "{err}"
-        );
+        verifier
+            .reload_from_env()
+            .expect("the secret is there: reloaded");
         assert!(verifier.verify(&keys.eddsa.token(60, None)).is_ok(), "kept");
+        assert!(verifier.verify(&secret.token(60, None)).is_ok());
+        // A URL that fails at start-up stops the start when it is the only key source.
         refused(
             &[("APPROOV_JWKS_URL", &server.url())],
             &[&server.url(), "503"],
         );
+        // Beside a secret, the server starts with the secret and keeps fetching the
+        // URL in the background (every refresh interval, here 1 s) until it answers.
+        let verifier = start(&[
+            ("APPROOV_BASE64URL_SECRET", &secret.base64url()),
+            ("APPROOV_JWKS_URL", &server.url()),
+            ("APPROOV_JWKS_REFRESH_SECS", "1"),
+        ])
+        .expect("a secret, and a URL that is down");
+        assert!(verifier.verify(&secret.token(60, None)).is_ok());
+        assert_eq!(
+            verifier.verify(&keys.rs256.token(60, None)),
+            Err(TokenRejection::UnknownKeyId)
+        );
+        server.serve(&jwks_json([&keys.rs256]));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while verifier.verify(&keys.rs256.token(60, None)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the URL's keys never arrived"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        drop(verifier);
         // The URL's keys and APPROOV_JWKS's may not share a kid.
         server.serve(&jwks_json([&keys.eddsa]));
         refused(

@@ -1,22 +1,25 @@
-//! What turns an Approov 401 into `{}` as JSON.
+//! What turns an Approov refusal into `{}` as JSON.
+
+use std::io::Cursor;
 
 use rocket::catcher::{BoxFuture, Catcher};
 use rocket::http::{ContentType, Status};
-use std::io::Cursor;
-
 use rocket::response::Response;
 use rocket::Request;
 
-use crate::guard::refused_by_approov;
+use crate::rejection::refused_by_approov;
 
-/// The catcher that answers a 401 from an Approov guard with status 401,
-/// `Content-Type: application/json` and the body `{}`. Register it with
+/// The catchers that answer an Approov guard's refusal with its status,
+/// `Content-Type: application/json` and the body `{}`: 401 for a refused token, 413
+/// and 400 for a signed body over the limit or unreadable (see
+/// [`ApproovRejection::status`](crate::ApproovRejection::status)). Register them with
 /// `.register("/", approov_rocket::catchers())`.
 ///
-/// It is scoped to Approov's own refusals: a 401 that another guard of your app
-/// produces gets Rocket's default 401 answer, as if this catcher were not there. To
-/// answer Approov's refusals differently, register your own `#[catch(401)]` instead
-/// (every refusal is a 401), or take `Result<ApproovToken, ApproovError>` in a handler.
+/// They are scoped to Approov's own refusals: a 401, 400 or 413 that anything else
+/// produces (another guard of your app, Rocket's own data limits) gets Rocket's default
+/// answer, as if these catchers were not there. To answer Approov's refusals
+/// differently, register your own `#[catch(401)]` (and 413, 400) instead, or take
+/// `Result<ApproovToken, ApproovRejection>` in a handler.
 ///
 /// ```
 /// use approov_rocket::{ApproovToken, ApproovVerifier};
@@ -29,7 +32,7 @@ use crate::guard::refused_by_approov;
 /// }
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # std::env::set_var("APPROOV_BASE64URL_SECRET", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ");
+/// # std::env::set_var("APPROOV_BASE64URL_SECRET", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE");
 /// let rocket = rocket::build()
 ///     .manage(ApproovVerifier::from_env()?)
 ///     .register("/", approov_rocket::catchers())
@@ -43,18 +46,24 @@ use crate::guard::refused_by_approov;
 /// # }
 /// ```
 pub fn catchers() -> Vec<Catcher> {
-    let mut catcher = Catcher::new(401, approov_unauthorized);
-    catcher.name = Some("approov_rocket::catchers".into());
-    vec![catcher]
+    [401, 413, 400]
+        .into_iter()
+        .map(|code| {
+            let mut catcher = Catcher::new(code, approov_refusal);
+            catcher.name = Some("approov_rocket::catchers".into());
+            catcher
+        })
+        .collect()
 }
 
-fn approov_unauthorized<'r>(status: Status, request: &'r Request<'_>) -> BoxFuture<'r> {
+fn approov_refusal<'r>(status: Status, request: &'r Request<'_>) -> BoxFuture<'r> {
     Box::pin(async move {
         if refused_by_approov(request) {
-            // Built directly: the same answer as `(ContentType::JSON, "{}")`, without
-            // a responder's response merged into another (a flood is answered here).
+            // Built directly: the same answer as `(status, (ContentType::JSON, "{}"))`,
+            // without a responder's response merged into another (a flood is answered
+            // here).
             Response::build()
-                .status(Status::Unauthorized)
+                .status(status)
                 .header(ContentType::JSON)
                 .sized_body(EMPTY_JSON.len(), Cursor::new(EMPTY_JSON))
                 .ok()

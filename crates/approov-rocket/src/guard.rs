@@ -1,16 +1,18 @@
 //! The request guards: handler arguments that are there only for a request that passed.
 
-use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::ops::Deref;
+use std::sync::OnceLock;
 
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::sentinel::Sentinel;
 use rocket::{Ignite, Rocket};
 
+use crate::headers::headers;
+use crate::rejection::failure;
 use crate::{
-    ApproovClaims, ApproovError, ApproovVerifier, AuthorizationBinding, BindingHeaders, Mode,
+    ApproovClaims, ApproovRejection, ApproovVerifier, AuthorizationBinding, BindingHeaders, Mode,
     Verification,
 };
 
@@ -21,7 +23,7 @@ use crate::{
 /// that uses this guard and no managed verifier refuses to launch. In enforce mode (the
 /// default) a request without a valid token fails with 401, which
 /// [`catchers`](crate::catchers) answers with `{}` as JSON, and
-/// [`claims`](Self::claims) is always `Some` in the handler. In monitor mode the
+/// [`claims`](Verification::claims) is always `Some` in the handler. In monitor mode the
 /// handler runs for every request and can ask [`passed`](Verification::passed) and
 /// [`rejection`](Verification::rejection) (it derefs to [`Verification`]).
 ///
@@ -39,7 +41,7 @@ use crate::{
 /// }
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # std::env::set_var("APPROOV_BASE64URL_SECRET", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ");
+/// # std::env::set_var("APPROOV_BASE64URL_SECRET", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE");
 /// let rocket = rocket::build()
 ///     .manage(ApproovVerifier::from_env()?)
 ///     .register("/", approov_rocket::catchers())
@@ -55,14 +57,10 @@ use crate::{
 pub struct ApproovToken(Verification);
 
 impl ApproovToken {
-    /// The token's claims: `None` only in monitor mode, for a request that failed.
-    pub fn claims(&self) -> Option<&ApproovClaims> {
-        self.0.claims()
-    }
-
-    /// The token's claims, owned: `None` only in monitor mode, for a request that failed.
+    /// The token's claims, owned: `None` only in monitor mode, for a request that
+    /// failed. (`token.claims()` borrows them, through `Deref` to [`Verification`].)
     pub fn into_claims(self) -> Option<ApproovClaims> {
-        self.0.into_result().ok()
+        self.0.into_claims()
     }
 }
 
@@ -108,14 +106,10 @@ pub struct BoundApproovToken<H: BindingHeaders = AuthorizationBinding> {
 }
 
 impl<H: BindingHeaders> BoundApproovToken<H> {
-    /// The token's claims: `None` only in monitor mode, for a request that failed.
-    pub fn claims(&self) -> Option<&ApproovClaims> {
-        self.verification.claims()
-    }
-
-    /// The token's claims, owned: `None` only in monitor mode, for a request that failed.
+    /// The token's claims, owned: `None` only in monitor mode, for a request that
+    /// failed. (`token.claims()` borrows them, through `Deref` to [`Verification`].)
     pub fn into_claims(self) -> Option<ApproovClaims> {
-        self.verification.into_result().ok()
+        self.verification.into_claims()
     }
 }
 
@@ -146,8 +140,10 @@ impl<H: BindingHeaders> std::fmt::Debug for BoundApproovToken<H> {
 }
 
 /// A request guard for routes where the token is optional: `None` when the request
-/// has no token header at all, `Some` when it has a token that passed. A token that
-/// is there but does not pass is still refused with 401 (in enforce mode).
+/// has no token header at all (nothing is checked or logged), `Some` when it has a
+/// token that passed. A token that is there but does not pass (an empty header too)
+/// is still refused with 401 (in enforce mode). The rule is approov-core's
+/// ([`ApproovVerifier::check_optional_request`]), the same in every approov-rs adapter.
 ///
 /// Why not `Option<ApproovToken>`: Rocket's `Option<T>` guard turns *every* failure
 /// of `T` into `None`, so with it a forged or expired token would reach the handler
@@ -168,7 +164,7 @@ impl<H: BindingHeaders> std::fmt::Debug for BoundApproovToken<H> {
 /// }
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # std::env::set_var("APPROOV_BASE64URL_SECRET", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ");
+/// # std::env::set_var("APPROOV_BASE64URL_SECRET", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE");
 /// let rocket = rocket::build()
 ///     .manage(ApproovVerifier::from_env()?)
 ///     .register("/", approov_rocket::catchers())
@@ -186,22 +182,22 @@ pub struct OptionalApproovToken(pub Option<ApproovToken>);
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for ApproovToken {
-    type Error = ApproovError;
+    type Error = ApproovRejection;
 
-    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApproovError> {
-        admit(request, checked(request)).map(ApproovToken)
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApproovRejection> {
+        let verification = managed(request).map(|verifier| checked_by(request, verifier));
+        admit(request, verification).map(ApproovToken)
     }
 }
 
 #[rocket::async_trait]
 impl<'r, H: BindingHeaders> FromRequest<'r> for BoundApproovToken<H> {
-    type Error = ApproovError;
+    type Error = ApproovRejection;
 
-    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApproovError> {
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApproovRejection> {
         let verification = managed(request).map(|verifier| {
             kept::<BoundCheck<H>>(request, verifier, || {
-                checked_by(request, verifier)
-                    .bound_to(&H::binding(), |name| header_values(request, name))
+                checked_by(request, verifier).bound_to(&H::binding(), headers(request))
             })
         });
         admit(request, verification).map(|verification| BoundApproovToken {
@@ -213,22 +209,15 @@ impl<'r, H: BindingHeaders> FromRequest<'r> for BoundApproovToken<H> {
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for OptionalApproovToken {
-    type Error = ApproovError;
+    type Error = ApproovRejection;
 
-    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApproovError> {
-        let verifier = match managed(request) {
-            Ok(verifier) => verifier,
-            Err(error) => return fail(request, error),
-        };
-        // No header at all: absent, and nothing to log.
-        if header_values(request, verifier.token_header())
-            .next()
-            .is_none()
-        {
-            return Outcome::Success(OptionalApproovToken(None));
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApproovRejection> {
+        let verification = managed(request).map(|verifier| checked_optional(request, verifier));
+        match verification.transpose() {
+            None => Outcome::Success(OptionalApproovToken(None)),
+            Some(verification) => admit(request, verification)
+                .map(|verification| OptionalApproovToken(Some(ApproovToken(verification)))),
         }
-        admit(request, Ok(checked_by(request, verifier)))
-            .map(|verification| OptionalApproovToken(Some(ApproovToken(verification))))
     }
 }
 
@@ -261,49 +250,22 @@ pub(crate) fn verifier_missing(rocket: &Rocket<Ignite>) -> bool {
     missing
 }
 
-/// Every value of the request's header `name` (any case), in order.
-///
-/// Found by comparing names, not with [`HeaderMap::get`](rocket::http::HeaderMap::get):
-/// Rocket's map hashes a name with SipHash one byte at a time, which costs more than
-/// comparing it with the few names a request has. A name with more than one value
-/// (rare, and refused for the token) is left to Rocket's own lookup.
-pub(crate) fn header_values<'r>(
-    request: &'r Request<'_>,
-    name: &str,
-) -> impl Iterator<Item = &'r [u8]> {
-    let headers = request.headers();
-    let mut matching = headers
-        .iter()
-        .filter(|header| header.name() == name)
-        .map(|header| match header.value {
-            Cow::Borrowed(value) => Some(value),
-            Cow::Owned(_) => None,
-        });
-    let (one, several) = match (matching.next(), matching.next()) {
-        (None, _) => (None, None),
-        (Some(Some(value)), None) => (Some(value), None),
-        _ => (None, Some(headers.get(name))),
-    };
-    one.into_iter()
-        .chain(several.into_iter().flatten())
-        .map(str::as_bytes)
-}
-
-/// The mark an Approov guard leaves in the request's cache when it refuses the
-/// request, for [`crate::catchers`]. Private, so nothing outside this crate can leave
-/// it; zero-sized, so the cache holds it without an allocation of its own (with one, a
-/// flood of refusals cost about 600 instructions a request more in `malloc`).
-struct Refused;
-
 /// A check's outcome kept in the request's cache under the type `K`, private to this
 /// crate (so nothing else can put one there: it is the proof that the check ran).
-struct Kept<K>(Verification, PhantomData<fn() -> K>);
+struct Kept<K>(OnceLock<Verification>, PhantomData<fn() -> K>);
 
 /// The unbound check, as kept.
 struct UnboundCheck;
 
 /// The check of the binding to `H`, as kept.
 struct BoundCheck<H>(PhantomData<fn() -> H>);
+
+/// Where the check `K` of this request is kept.
+fn kept_cell<'r, K: 'static>(request: &'r Request<'_>) -> &'r OnceLock<Verification> {
+    &request
+        .local_cache(|| Kept::<K>(OnceLock::new(), PhantomData))
+        .0
+}
 
 /// The outcome of `check` for this request, kept in the request's cache (under `K`)
 /// in monitor mode only.
@@ -322,104 +284,61 @@ pub(crate) fn kept<K: 'static>(
     if verifier.mode() == Mode::Enforce {
         return check();
     }
-    request
-        .local_cache(|| Kept::<K>(check(), PhantomData))
-        .0
-        .clone()
-}
-
-/// The unbound check of this request's token (see [`kept`]).
-pub(crate) fn checked(request: &Request<'_>) -> Result<Verification, ApproovError> {
-    managed(request).map(|verifier| checked_by(request, verifier))
+    kept_cell::<K>(request).get_or_init(check).clone()
 }
 
 /// The unbound check of this request's token by `verifier` (see [`kept`]).
 pub(crate) fn checked_by(request: &Request<'_>, verifier: &ApproovVerifier) -> Verification {
     kept::<UnboundCheck>(request, verifier, || {
-        verifier.check_request(|name| header_values(request, name), None)
+        verifier.check_request(headers(request), None)
     })
 }
 
+/// The unbound check of this request's token by `verifier`, on a route where the
+/// token is optional: `None` when the request has no token header (the core's rule).
+/// In monitor mode a check is kept as [`checked_by`]'s; none is kept for a request
+/// without a token, so that a guard beside this one that requires the token checks
+/// (and logs) its absence.
+fn checked_optional(request: &Request<'_>, verifier: &ApproovVerifier) -> Option<Verification> {
+    let check = || verifier.check_optional_request(headers(request), None);
+    if verifier.mode() == Mode::Enforce {
+        return check();
+    }
+    let kept = kept_cell::<UnboundCheck>(request);
+    match kept.get() {
+        Some(verification) => verification.clone().into_optional(),
+        None => check().map(|verification| kept.get_or_init(|| verification).clone()),
+    }
+}
+
 /// The verifier the app manages.
-pub(crate) fn managed<'r>(request: &'r Request<'_>) -> Result<&'r ApproovVerifier, ApproovError> {
+pub(crate) fn managed<'r>(
+    request: &'r Request<'_>,
+) -> Result<&'r ApproovVerifier, ApproovRejection> {
     request
         .rocket()
         .state::<ApproovVerifier>()
-        .ok_or(ApproovError::NotConfigured)
+        .ok_or(ApproovRejection::NotConfigured)
 }
 
 /// The guard's outcome: success unless the verification is refused (enforce mode).
 pub(crate) fn admit(
     request: &Request<'_>,
-    verification: Result<Verification, ApproovError>,
-) -> Outcome<Verification, ApproovError> {
+    verification: Result<Verification, ApproovRejection>,
+) -> Outcome<Verification, ApproovRejection> {
     match admitted(request, verification) {
         Ok(verification) => Outcome::Success(verification),
         Err(failure) => Outcome::Error(failure),
     }
 }
 
-/// The verification, unless it is refused (enforce mode): then the status and error
-/// the request fails with.
+/// The verification, unless it is refused (enforce mode): then the status and
+/// rejection the request fails with.
 pub(crate) fn admitted(
     request: &Request<'_>,
-    verification: Result<Verification, ApproovError>,
-) -> Result<Verification, (Status, ApproovError)> {
+    verification: Result<Verification, ApproovRejection>,
+) -> Result<Verification, (Status, ApproovRejection)> {
     verification
-        .and_then(|verification| verification.enforce().map_err(ApproovError::Rejected))
-        .map_err(|error| failure(request, error))
-}
-
-/// Whether an Approov guard refused the request, for [`crate::catchers`].
-pub(crate) fn refused_by_approov(request: &Request<'_>) -> bool {
-    // Rocket's cache has no lookup that leaves the cache as it was: `local_cache` marks
-    // an unmarked request, and whether it had to is the answer. The catcher asks once.
-    let mut unmarked = false;
-    request.local_cache(|| {
-        unmarked = true;
-        Refused
-    });
-    !unmarked
-}
-
-fn fail<S>(request: &Request<'_>, error: ApproovError) -> Outcome<S, ApproovError> {
-    Outcome::Error(failure(request, error))
-}
-
-/// The status `error` fails the request with; a refusal is marked for the catcher.
-pub(crate) fn failure(request: &Request<'_>, error: ApproovError) -> (Status, ApproovError) {
-    let status = match &error {
-        ApproovError::Rejected(_) => {
-            request.local_cache(|| Refused);
-            Status::Unauthorized
-        }
-        ApproovError::NotConfigured => Status::InternalServerError,
-        ApproovError::PayloadTooLarge => Status::PayloadTooLarge,
-        ApproovError::BodyUnreadable(_) => Status::BadRequest,
-    };
-    (status, error)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::header_values;
-    use rocket::http::Header;
-    use rocket::local::blocking::Client;
-
-    #[test]
-    fn header_values_finds_every_value_of_a_name_in_any_case_in_order() {
-        let client = Client::untracked(rocket::build()).unwrap();
-        let request = client
-            .get("/")
-            .header(Header::new("Authorization", "first"))
-            .header(Header::new("Approov-Token", "token"))
-            .header(Header::new("authorization", "second"))
-            .header(Header::new("X-Other", "other"));
-        let values = |name| header_values(request.inner(), name).collect::<Vec<&[u8]>>();
-        assert_eq!(values("approov-token"), [b"token"]);
-        assert_eq!(values("APPROOV-TOKEN"), [b"token"]);
-        assert_eq!(values("Authorization"), [&b"first"[..], b"second"]);
-        assert!(values("approov-tokens").is_empty());
-        assert!(values("approov").is_empty());
-    }
+        .and_then(|verification| verification.enforce().map_err(ApproovRejection::from))
+        .map_err(|rejection| failure(request, rejection))
 }

@@ -1,10 +1,14 @@
 //! Installation message signing through `MessageSignedToken` and `SignedBody`, beside
-//! the shared table (tests/rocket.rs): the body the handler gets, the body limit, what
-//! the request guard does with a signed body, and the request as Rocket sees it
-//! (target as sent, `Host`, the configured scheme).
+//! the shared table (tests/rocket.rs): the body the handler gets, the body limits (the
+//! message-signing one for a covered body, Rocket's `bytes` one for another), a body
+//! that cannot be read, what the request guard does with a signed body, and the request
+//! as Rocket sees it (target as sent, `Host`, the configured scheme).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failed unwrap is a failed test
 
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use approov_rocket::approov_core::{
     content_digest, DigestAlgorithm, DigestForm, InstallationKey, SignatureParams, SignedRequest,
@@ -15,9 +19,11 @@ use approov_rocket::{
 };
 use approov_testkit::rocket::observe;
 use approov_testkit::{LogCapture, Logged, Observed, TestSecret};
+use rocket::data::{ByteUnit, Limits, ToByteUnit};
+use rocket::fairing::AdHoc;
 use rocket::http::{ContentType, Header, Method};
 use rocket::local::blocking::Client;
-use rocket::{routes, Build, Rocket, Route, State};
+use rocket::{routes, Build, Config, Rocket, Route, State};
 use serde_json::json;
 
 const HOST: &str = "api.example.test";
@@ -74,7 +80,11 @@ fn capture() -> (LogCapture, approov_testkit::CaptureGuard) {
 }
 
 fn app(verifier: ApproovVerifier, routes: Vec<Route>) -> Rocket<Build> {
-    rocket::custom(rocket::Config::debug_default())
+    app_with(Config::debug_default(), verifier, routes)
+}
+
+fn app_with(config: Config, verifier: ApproovVerifier, routes: Vec<Route>) -> Rocket<Build> {
+    rocket::custom(config)
         .manage(verifier)
         .manage(Calls::default())
         .register("/", approov_rocket::catchers())
@@ -209,6 +219,23 @@ impl<'a> Signed<'a> {
     }
 }
 
+/// Rocket's debug configuration with its `bytes` data limit at `bytes`.
+fn bytes_limit(bytes: ByteUnit) -> Config {
+    Config {
+        limits: Limits::default().limit("bytes", bytes),
+        ..Config::debug_default()
+    }
+}
+
+/// `{}` as JSON with `status`: an Approov refusal's answer.
+fn refused(status: u16) -> (u16, Option<String>, Vec<u8>) {
+    (status, Some("application/json".into()), b"{}".to_vec())
+}
+
+fn answer(observed: Observed) -> (u16, Option<String>, Vec<u8>) {
+    (observed.status, observed.content_type, observed.body)
+}
+
 fn logged(logs: &LogCapture) -> Vec<(tracing::Level, String)> {
     logs.take()
         .into_iter()
@@ -220,7 +247,13 @@ fn logged(logs: &LogCapture) -> Vec<(tracing::Level, String)> {
 fn the_handler_gets_the_signed_body_byte_for_byte() {
     let (logs, _capture) = capture();
     let secret = TestSecret::new();
-    let client = Client::tracked(app(secret.verifier(), routes![signed_post])).unwrap();
+    // Rocket's `bytes` limit raised for the body the signature does not cover.
+    let client = Client::tracked(app_with(
+        bytes_limit(1.mebibytes()),
+        secret.verifier(),
+        routes![signed_post],
+    ))
+    .unwrap();
     let installation = Installation::new(&secret);
     // Not text, and longer than a read buffer.
     let body: Vec<u8> = (0..300_000u32).map(|i| (i * 7919 % 251) as u8).collect();
@@ -243,8 +276,11 @@ fn the_handler_gets_the_signed_body_byte_for_byte() {
     assert_eq!(calls(&client), 3);
 }
 
+/// A body the signature covers is read at most one byte past the message-signing
+/// limit: a longer one is the core's refusal, 413 `{}` (not Rocket's HTML page), in
+/// enforce mode and, as no more of it was read, in monitor mode too.
 #[test]
-fn a_body_over_the_limit_never_reaches_the_handler() {
+fn a_covered_body_over_the_limit_is_refused_with_413() {
     let (logs, _capture) = capture();
     let secret = TestSecret::new();
     let installation = Installation::new(&secret);
@@ -257,29 +293,27 @@ fn a_body_over_the_limit_never_reaches_the_handler() {
     };
     let sixteen = b"0123456789abcdef";
     let seventeen = b"0123456789abcdefg";
+    let too_large = || TokenRejection::MessageSignature(MessageSignatureError::BodyTooLarge);
 
     let client = limited(Mode::Enforce);
-    let at_limit = Signed::new(&installation, Method::Post, "/signed").body(*sixteen);
-    let got = at_limit.send(&client);
+    let got = Signed::new(&installation, Method::Post, "/signed")
+        .body(*sixteen)
+        .send(&client);
     assert_eq!((got.status, got.body), (200, sixteen.to_vec()));
     assert_eq!(logged(&logs), []);
-    // Over the limit and covered by the signature: the core's rejection.
     let got = Signed::new(&installation, Method::Post, "/signed")
         .body(*seventeen)
         .send(&client);
-    assert_eq!((got.status, got.body), (401, b"{}".to_vec()));
+    assert_eq!(answer(got), refused(413));
     let logs_now = logs.take();
     assert_eq!(logs_now.len(), 1, "{logs_now:?}");
-    assert_eq!(
-        logs_now[0].reason,
-        TokenRejection::MessageSignature(MessageSignatureError::BodyTooLarge).to_string()
-    );
     assert_eq!(logs_now[0].code, "message_signature_body_too_large");
-    // Far over it: still that rejection, not Rocket's 413.
+    assert_eq!(logs_now[0].reason, too_large().to_string());
+    // Far over it: the same refusal, without reading the rest.
     let got = Signed::new(&installation, Method::Post, "/signed")
         .body(vec![b'x'; 5 * 1024 * 1024])
         .send(&client);
-    assert_eq!((got.status, got.body), (401, b"{}".to_vec()));
+    assert_eq!(answer(got), refused(413));
     assert_eq!(
         logged(&logs),
         [(
@@ -293,27 +327,22 @@ fn a_body_over_the_limit_never_reaches_the_handler() {
         .header(Header::new("Approov-Token", "garbage"))
         .body(vec![b'x'; 1000])
         .dispatch();
-    assert_eq!(observe(got).status, 401);
+    assert_eq!(answer(observe(got)), refused(401));
     assert_eq!(
         logged(&logs),
         [(tracing::Level::INFO, "token_verification_failed".into())]
     );
-    // Over the limit, and not covered: the handler cannot have it whole either.
-    let got = Signed::new(&installation, Method::Post, "/signed")
-        .body(*seventeen)
-        .over(BASIC)
-        .send(&client);
-    assert_eq!(got.status, 413);
-    assert_eq!(logged(&logs), []);
     assert_eq!(calls(&client), 1);
 
+    // Monitor mode lets it through as if the route were unprotected: the handler gets
+    // the whole body (read on past the check's limit, up to Rocket's `bytes` limit).
     let client = limited(Mode::Monitor);
     let got = Signed::new(&installation, Method::Put, "/signed")
-        .body(*seventeen)
+        .body(vec![b'x'; 100])
         .send(&client);
     assert_eq!(
-        got.status, 413,
-        "monitor mode hands no handler part of a body"
+        String::from_utf8(got.body).unwrap(),
+        "Some(\"message_signature_body_too_large\") 100"
     );
     assert_eq!(
         logged(&logs),
@@ -326,7 +355,162 @@ fn a_body_over_the_limit_never_reaches_the_handler() {
         .body(*sixteen)
         .send(&client);
     assert_eq!(String::from_utf8(got.body).unwrap(), "None 16");
+    assert_eq!(calls(&client), 2);
+}
+
+/// A body the signature does not cover is no business of the check: the data guard
+/// reads it for the handler up to Rocket's `bytes` limit, as Rocket's `Vec<u8>` guard
+/// does, whatever the message-signing limit.
+#[test]
+fn an_uncovered_body_is_read_up_to_rockets_bytes_limit() {
+    let (logs, _capture) = capture();
+    let secret = TestSecret::new();
+    let installation = Installation::new(&secret);
+    let verifier = secret
+        .verifier()
+        .with_message_signing(MessageSigning::default().with_max_body_len(16));
+    let client = Client::tracked(app_with(
+        bytes_limit(64.bytes()),
+        verifier,
+        routes![signed_post],
+    ))
+    .unwrap();
+    let sixty_four = vec![b'x'; 64];
+
+    // Over the message-signing limit, within Rocket's.
+    let got = Signed::new(&installation, Method::Post, "/signed")
+        .body(sixty_four.clone())
+        .over(BASIC)
+        .send(&client);
+    assert_eq!((got.status, got.body), (200, sixty_four));
+    // Past Rocket's limit: the handler cannot have it whole. Not a failed check.
+    let got = Signed::new(&installation, Method::Post, "/signed")
+        .body(vec![b'x'; 65])
+        .over(BASIC)
+        .send(&client);
+    assert_eq!(answer(got), refused(413));
+    assert_eq!(logged(&logs), []);
     assert_eq!(calls(&client), 1);
+    // A signature that does not hold is refused before the body is read.
+    let got = Signed::new(&installation, Method::Post, "/signed")
+        .body(vec![b'x'; 65])
+        .over(WITH_TARGET)
+        .send_as(&client, "/signed?tampered", HOST, &[b'x'; 65]);
+    assert_eq!(answer(got), refused(401));
+    assert_eq!(
+        logged(&logs),
+        [(tracing::Level::INFO, "message_signature_invalid".into())]
+    );
+    assert_eq!(calls(&client), 1);
+}
+
+/// Runs `rocket` on a port of 127.0.0.1, hands `test` the port, then shuts it down.
+fn serve(rocket: Rocket<Build>, test: impl FnOnce(u16)) {
+    let config = Config {
+        address: std::net::Ipv4Addr::LOCALHOST.into(),
+        port: 0,
+        shutdown: rocket::config::Shutdown {
+            ctrlc: false,
+            grace: 1,
+            mercy: 1,
+            ..Default::default()
+        },
+        ..Config::debug_default()
+    };
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let rocket = rocket
+        .configure(config)
+        .attach(AdHoc::on_liftoff("port", move |rocket| {
+            let _ = sender.send((rocket.config().port, rocket.shutdown()));
+            Box::pin(async {})
+        }));
+    let server = std::thread::spawn(move || {
+        rocket::execute(rocket.launch())
+            .map(drop)
+            .map_err(|error| format!("{:?}", error.kind()))
+    });
+    let (port, shutdown) = receiver.recv_timeout(Duration::from_secs(60)).unwrap();
+    test(port);
+    shutdown.notify();
+    server.join().unwrap().unwrap();
+}
+
+/// Sends `signed` over HTTP/1.1 with only the first `sent` bytes of its body, then
+/// closes the connection's sending half: the server cannot read the body it was
+/// promised. Returns the status, content type and body of the answer.
+fn send_cut_short(port: u16, signed: &Signed<'_>, sent: usize) -> (u16, Option<String>, Vec<u8>) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut head = format!(
+        "{} {} HTTP/1.1\r\nContent-Length: {}\r\n",
+        signed.method,
+        signed.target,
+        signed.body.len()
+    );
+    for (name, value) in signed.headers() {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&signed.body[..sent]).unwrap();
+    stream.shutdown(Shutdown::Write).unwrap();
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let response = String::from_utf8(response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|status| status.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {response:?}"));
+    let content_type = head.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.eq_ignore_ascii_case("content-type")
+            .then(|| value.trim().to_owned())
+    });
+    (status, content_type, body.as_bytes().to_vec())
+}
+
+/// A body that cannot be read whole (the client went away) is 400 `{}`: the core's
+/// refusal when the signature covers it, the data guard's failure when it does not.
+#[test]
+fn a_body_that_cannot_be_read_is_400() {
+    let _capture = capture();
+    let secret = TestSecret::new();
+    let installation = Installation::new(&secret);
+    let verifier = secret.verifier();
+    let counts = verifier.clone();
+    let unreadable = |verifier: &ApproovVerifier| {
+        verifier
+            .rejection_counts()
+            .into_iter()
+            .find(|(code, _)| *code == "message_signature_body_unreadable")
+            .map_or(0, |(_, count)| count)
+    };
+    serve(app(verifier, routes![signed_post]), |port| {
+        // Cut past the first 14 bytes: Rocket itself reads those before any guard
+        // (for its `_method` field), and takes a failure there for the body's end.
+        let covered = Signed::new(&installation, Method::Post, "/signed").body(vec![b'x'; 64]);
+        assert_eq!(send_cut_short(port, &covered, 32), refused(400));
+        assert_eq!(unreadable(&counts), 1);
+
+        let uncovered = Signed::new(&installation, Method::Post, "/signed")
+            .body(vec![b'x'; 64])
+            .over(BASIC);
+        assert_eq!(send_cut_short(port, &uncovered, 32), refused(400));
+        assert_eq!(unreadable(&counts), 1, "not the check's refusal");
+    });
+
+    // Monitor mode lets the request through, but there is no body to hand on.
+    let monitor = secret.verifier().with_mode(Mode::Monitor);
+    let counts = monitor.clone();
+    serve(app(monitor, routes![signed_post]), |port| {
+        let covered = Signed::new(&installation, Method::Post, "/signed").body(vec![b'x'; 64]);
+        assert_eq!(send_cut_short(port, &covered, 32), refused(400));
+        assert_eq!(unreadable(&counts), 1);
+    });
 }
 
 #[test]

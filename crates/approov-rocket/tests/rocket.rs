@@ -4,15 +4,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failed unwrap is a failed test
 
 use approov_rocket::{
-    ApproovClaims, ApproovError, ApproovToken, ApproovVerifier, BindingHeaders, BoundApproovToken,
-    MessageSignedToken, Mode, OptionalApproovToken, SignedBody, Verification,
+    ApproovClaims, ApproovRejection, ApproovToken, ApproovVerifier, BindingHeaders,
+    BoundApproovToken, MessageSignatureError, MessageSignedToken, Mode, OptionalApproovToken,
+    SignedBody, TokenRejection, Verification,
 };
 use approov_testkit::rocket::get;
 use approov_testkit::{
     message_signing_cases, token_cases, LogCapture, Report, TestSecret, AUTHORIZATION, HELLO_BODY,
     SESSION_ID,
 };
-use rocket::data::{self, Data, FromData};
+use rocket::data::{self, Data, FromData, Limits, ToByteUnit};
 use rocket::fairing::AdHoc;
 use rocket::http::{ContentType, Status};
 use rocket::local::blocking::Client;
@@ -136,9 +137,9 @@ mod wrapped {
 
     #[rocket::async_trait]
     impl<'r> FromRequest<'r> for ApiClient {
-        type Error = ApproovError;
+        type Error = ApproovRejection;
 
-        async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApproovError> {
+        async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApproovRejection> {
             request.guard::<ApproovToken>().await.map(|_| ApiClient)
         }
     }
@@ -147,9 +148,9 @@ mod wrapped {
 
     #[rocket::async_trait]
     impl<'r> FromRequest<'r> for BoundApiClient {
-        type Error = ApproovError;
+        type Error = ApproovRejection;
 
-        async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApproovError> {
+        async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApproovRejection> {
             request
                 .guard::<BoundApproovToken>()
                 .await
@@ -161,9 +162,9 @@ mod wrapped {
 
     #[rocket::async_trait]
     impl<'r> FromRequest<'r> for SignedApiClient {
-        type Error = ApproovError;
+        type Error = ApproovRejection;
 
-        async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApproovError> {
+        async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ApproovRejection> {
             request
                 .guard::<MessageSignedToken>()
                 .await
@@ -176,7 +177,7 @@ mod wrapped {
 
     #[rocket::async_trait]
     impl<'r> FromData<'r> for Order {
-        type Error = ApproovError;
+        type Error = ApproovRejection;
 
         async fn from_data(request: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
             SignedBody::from_data(request, data)
@@ -214,7 +215,13 @@ fn capture() -> (LogCapture, approov_testkit::CaptureGuard) {
 }
 
 fn app(verifier: ApproovVerifier, routes: Vec<Route>) -> Rocket<Build> {
-    rocket::custom(rocket::Config::debug_default())
+    // The table sends a 2 MiB body that the signature does not cover: read for the
+    // handler up to Rocket's `bytes` limit, which an app raises for large uploads.
+    let config = rocket::Config {
+        limits: Limits::default().limit("bytes", 4.mebibytes()),
+        ..rocket::Config::debug_default()
+    };
+    rocket::custom(config)
         .manage(verifier)
         .register("/", approov_rocket::catchers())
         .mount("/", routes![unprotected])
@@ -278,10 +285,15 @@ fn run_table(mode: Mode) {
         {
             logs.take();
             let observed = approov_testkit::rocket::case(&client, &case);
-            report.record_logged(&case, &observed, false, &logs.take());
+            let logged = logs.take();
+            report.record_logged(&case, &observed, false, &logged);
         }
         report.finish();
     }
+}
+
+fn body_too_large() -> TokenRejection {
+    TokenRejection::MessageSignature(MessageSignatureError::BodyTooLarge)
 }
 
 #[test]
@@ -457,6 +469,23 @@ fn optional_token_is_absent_only_without_a_header() {
         let logged = logs.take();
         assert_eq!(logged.len(), 1, "{logged:?}");
         assert_eq!(logged[0].code, "missing_approov_token");
+
+        // Two tokens: there, and refused, however valid each is.
+        let twice = get(
+            &client,
+            "/optional",
+            &[
+                ("Approov-Token", valid.as_bytes()),
+                ("approov-token", valid.as_bytes()),
+            ],
+        );
+        match mode {
+            Mode::Enforce => assert_eq!((twice.status, twice.body), (401, b"{}".to_vec())),
+            _ => assert_eq!((twice.status, twice.body), (200, b"some false".to_vec())),
+        }
+        let logged = logs.take();
+        assert_eq!(logged.len(), 1, "{logged:?}");
+        assert_eq!(logged[0].code, "token_verification_failed");
     }
 }
 
@@ -637,39 +666,135 @@ fn without_a_verifier_a_wrapped_guard_fails_closed() {
     assert_eq!(get(&client, "/token-check", &[]).status, 500);
 }
 
+/// The catchers answer `{}` only for a request an Approov guard failed: a 401, 400 or
+/// 413 from anything else keeps Rocket's own answer (an HTML page for this client).
 #[test]
-fn the_catcher_leaves_other_401s_alone() {
+fn the_catchers_leave_other_401s_400s_and_413s_alone() {
     let _capture = capture();
     struct OtherAuth;
     #[rocket::async_trait]
     impl<'r> FromRequest<'r> for OtherAuth {
         type Error = ();
-        async fn from_request(_: &'r Request<'_>) -> Outcome<Self, ()> {
-            Outcome::Error((Status::Unauthorized, ()))
+        async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ()> {
+            let status = request
+                .headers()
+                .get_one("x-fail")
+                .and_then(|s| s.parse().ok());
+            Outcome::Error((Status::new(status.unwrap_or(401)), ()))
         }
     }
     #[rocket::get("/other")]
-    fn other(_auth: OtherAuth) -> &'static str {
+    fn other(_token: ApproovToken, _auth: OtherAuth) -> &'static str {
         "never"
     }
+    /// Rocket's own `String` data guard, behind a token that passes.
+    #[rocket::post("/text", data = "<text>")]
+    fn text(_token: ApproovToken, text: String) -> String {
+        text
+    }
     let secret = TestSecret::new();
-    let client =
-        Client::tracked(app(secret.verifier(), routes![other, single::token_check])).unwrap();
-    let got = get(&client, "/other", &[]);
-    assert_eq!(got.status, 401);
-    assert_ne!(
-        got.body, b"{}",
-        "a 401 from another guard keeps Rocket's own answer"
-    );
+    let config = rocket::Config {
+        limits: Limits::default().limit("string", 8.bytes()),
+        ..rocket::Config::debug_default()
+    };
+    let client = Client::tracked(
+        rocket::custom(config)
+            .manage(secret.verifier())
+            .register("/", approov_rocket::catchers())
+            .mount("/", routes![other, text, single::token_check]),
+    )
+    .unwrap();
+    let token = secret.token(60, None);
+    let rockets_own = |got: approov_testkit::Observed, status: u16| {
+        assert_eq!(got.status, status);
+        assert_eq!(
+            got.content_type.as_deref(),
+            Some("text/html; charset=utf-8")
+        );
+        assert_ne!(got.body, b"{}", "a {status} keeps Rocket's own answer");
+    };
+
+    let token_header: (&str, &[u8]) = ("Approov-Token", token.as_bytes());
+    rockets_own(get(&client, "/other", &[token_header]), 401);
+    for status in [400, 413] {
+        let fail = status.to_string();
+        let got = get(
+            &client,
+            "/other",
+            &[token_header, ("X-Fail", fail.as_bytes())],
+        );
+        rockets_own(got, status);
+    }
+    // Rocket's own data limit (its `String` guard answers 400).
+    let too_long = client
+        .post("/text")
+        .header(rocket::http::Header::new("Approov-Token", token.clone()))
+        .body("longer than eight bytes")
+        .dispatch();
+    rockets_own(approov_testkit::rocket::observe(too_long), 400);
+
     let ours = get(&client, "/token-check", &[]);
-    assert_eq!((ours.status, ours.body), (401, b"{}".to_vec()));
+    assert_eq!(
+        (
+            ours.status,
+            ours.content_type.as_deref(),
+            ours.body.as_slice()
+        ),
+        (401, Some("application/json"), b"{}".as_slice())
+    );
+}
+
+#[test]
+fn the_rejection_says_why_and_with_which_status() {
+    use std::error::Error;
+    use std::io::ErrorKind;
+
+    let expired = ApproovRejection::from(TokenRejection::Expired);
+    assert_eq!(expired, ApproovRejection::Rejected(TokenRejection::Expired));
+    assert_eq!(expired.reason(), Some(&TokenRejection::Expired));
+    assert_eq!(expired.status(), Status::Unauthorized);
+    assert_eq!(expired.to_string(), TokenRejection::Expired.to_string());
+    assert_eq!(
+        expired.source().map(ToString::to_string),
+        Some(TokenRejection::Expired.to_string())
+    );
+
+    // A covered body's two statuses are the core's.
+    let too_large = ApproovRejection::from(body_too_large());
+    assert_eq!(too_large.status(), Status::PayloadTooLarge);
+    assert_eq!(
+        too_large.reason().map(TokenRejection::code),
+        Some("message_signature_body_too_large")
+    );
+    let unreadable = ApproovRejection::from(TokenRejection::MessageSignature(
+        MessageSignatureError::BodyUnreadable,
+    ));
+    assert_eq!(unreadable.status(), Status::BadRequest);
+
+    // Not refusals: no reason.
+    for (rejection, status) in [
+        (ApproovRejection::NotConfigured, Status::InternalServerError),
+        (ApproovRejection::PayloadTooLarge, Status::PayloadTooLarge),
+        (
+            ApproovRejection::BodyUnreadable(ErrorKind::UnexpectedEof),
+            Status::BadRequest,
+        ),
+    ] {
+        assert_eq!(rejection.reason(), None, "{rejection:?}");
+        assert!(rejection.source().is_none(), "{rejection:?}");
+        assert_eq!(rejection.status(), status, "{rejection:?}");
+        assert!(!rejection.to_string().is_empty());
+    }
+    assert!(ApproovRejection::NotConfigured
+        .to_string()
+        .contains(".manage(ApproovVerifier::from_env()?)"));
 }
 
 #[test]
 fn a_result_guard_sees_the_reason() {
     let _capture = capture();
     #[rocket::get("/result")]
-    fn result(token: Result<ApproovToken, ApproovError>) -> (Status, String) {
+    fn result(token: Result<ApproovToken, ApproovRejection>) -> (Status, String) {
         match token {
             Ok(_) => (Status::Ok, "ok".into()),
             Err(error) => (

@@ -74,8 +74,9 @@ impl Route {
 pub enum Expect {
     /// 200, `application/json`, [`HELLO_BODY`].
     Hello,
-    /// 401, `application/json`, [`REJECTION_BODY`], for this reason (which the server
-    /// logs with its code).
+    /// [`REJECTION_BODY`] as `application/json`, with the status the reason says
+    /// ([`TokenRejection::status`]: 401, or 413/400 for a signed body that cannot be
+    /// checked), for this reason (which the server logs with its code).
     Rejected(TokenRejection),
     /// 401 as [`Expect::Rejected`]; over real HTTP the server may instead refuse the
     /// oversized header itself with 400 or 431 (never 5xx).
@@ -155,23 +156,6 @@ pub const SESSION_ID: &str = "session-42b8e1";
 /// The rejection for `header`'s absence, as the verifier names it.
 fn token_header(header: fn(std::borrow::Cow<'static, str>) -> TokenRejection) -> TokenRejection {
     header("approov-token".into())
-}
-
-/// Every case, with tokens minted or forged for `secret` and its public keys
-/// ([`TestSecret::keys`]): [`token_cases`] and [`message_signing_cases`]. A server
-/// must be configured with both the secret and the keys ([`TestSecret::verifier`], or
-/// `APPROOV_BASE64_SECRET` and `APPROOV_JWKS` set to [`TestSecret::base64`] and
-/// [`TestSecret::jwks_json`]).
-pub fn cases(secret: &TestSecret) -> Vec<Case> {
-    let mut cases = token_cases(secret);
-    cases.extend(message_signing_cases(secret));
-    cases
-}
-
-/// The cases of `/token-message-signing`: requests signed (or mis-signed) with a fresh
-/// installation key whose public half is the token's `ipk`.
-pub fn message_signing_cases(secret: &TestSecret) -> Vec<Case> {
-    crate::signed::message_signing_cases(secret)
 }
 
 /// Every case but message signing's: tokens signed with the secret or the public

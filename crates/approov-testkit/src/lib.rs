@@ -31,8 +31,7 @@ pub mod vendor;
 pub mod warp;
 
 pub use cases::{
-    cases, message_signing_cases, token_cases, Case, Expect, Route, AUTHORIZATION, HELLO_BODY,
-    REJECTION_BODY, SESSION_ID,
+    token_cases, Case, Expect, Route, AUTHORIZATION, HELLO_BODY, REJECTION_BODY, SESSION_ID,
 };
 pub use forge::{forge, forge_raw, Alg, TestSecret};
 pub use jwks_server::{JwksRotation, JwksServer, JWKS_REFRESH_FAILED};
@@ -40,3 +39,20 @@ pub use keys::{jwks_json, TestKey, TestKeys};
 pub use logs::{CaptureGuard, LogCapture, Logged, Suppressed};
 pub use report::{Observed, Report};
 pub use signed::SIGNED_HOST;
+
+/// Every case, with tokens minted or forged for `secret` and its public keys
+/// ([`TestSecret::keys`]): [`token_cases`] and [`message_signing_cases`]. A server
+/// must be configured with both the secret and the keys ([`TestSecret::verifier`], or
+/// `APPROOV_BASE64_SECRET` and `APPROOV_JWKS` set to [`TestSecret::base64`] and
+/// [`TestSecret::jwks_json`]).
+pub fn cases(secret: &TestSecret) -> Vec<Case> {
+    let mut cases = token_cases(secret);
+    cases.extend(message_signing_cases(secret));
+    cases
+}
+
+/// The cases of `/token-message-signing`: requests signed (or mis-signed) with a fresh
+/// installation key whose public half is the token's `ipk`.
+pub fn message_signing_cases(secret: &TestSecret) -> Vec<Case> {
+    signed::message_signing_cases(secret)
+}

@@ -1,7 +1,7 @@
 //! Checking answers (and what was logged) against the table, and reporting every
 //! failure at once.
 
-use approov_core::Mode;
+use approov_core::{Mode, TokenRejection};
 use tracing::Level;
 
 use crate::{Case, Expect, Logged, HELLO_BODY, REJECTION_BODY};
@@ -26,7 +26,10 @@ impl Case {
         let json = observed.content_type.as_deref() == Some("application/json");
         let body = String::from_utf8_lossy(&observed.body);
         let hello = observed.status == 200 && json && body == HELLO_BODY;
-        let rejected = observed.status == 401 && json && body == REJECTION_BODY;
+        // Every refusal is `{}`, with the status its reason says (401; 413 or 400 for
+        // a signed body that cannot be checked).
+        let status = self.expect.rejection().map_or(401, TokenRejection::status);
+        let rejected = observed.status == status && json && body == REJECTION_BODY;
         let too_large = over_http && matches!(observed.status, 400 | 431);
         let refused = |answer: bool| match mode {
             Mode::Monitor => hello,

@@ -293,7 +293,27 @@ pub(crate) fn message_signing_cases(secret: &TestSecret) -> Vec<Case> {
             "a valid token and no signature",
             rejected(E::MissingSignature),
         ),
+        // The body rule, the same for every adapter: a body the signature does not
+        // cover is never read by the check, whatever its size; a covered body over the
+        // limit (1 MiB by default) cannot be checked: 413, not "unauthorised".
+        {
+            let mut draft = post().signed(&key, &params(&basic));
+            draft.body = big_body();
+            draft.case("a 2 MiB body the signature does not cover", Expect::Hello)
+        },
+        post()
+            .body(&big_body(), Sha256, ByteSequence)
+            .signed(&key, &digest_params)
+            .case(
+                "a 2 MiB body the signature covers, over the limit",
+                rejected(E::BodyTooLarge),
+            ),
     ]
+}
+
+/// A body twice the default message-signing limit (1 MiB).
+fn big_body() -> Vec<u8> {
+    vec![b'x'; 2 * 1024 * 1024]
 }
 
 impl Draft {

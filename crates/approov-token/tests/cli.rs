@@ -409,7 +409,7 @@ fn refused_tokens_print_the_code_and_reason() {
     let other = tool(&[
         "mint",
         "--secret",
-        "b3RoZXItc2VjcmV0LW90aGVyLXNlY3JldC1vdGhlcg==",
+        "b3RoZXItc2VjcmV0LW90aGVyLXNlY3JldC1vdGhlci1zZWNyZXQ=",
     ])
     .stdout();
     let (code, reason) = tool(&["check", &other]).with_secret().refused();

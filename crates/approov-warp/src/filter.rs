@@ -1,16 +1,18 @@
-//! The filters: the check of a request's Approov token, or an [`ApproovRejection`].
+//! The filters: the check of a request's Approov token, or an
+//! [`ApproovRejection`](crate::ApproovRejection).
 
 use std::future::{ready, Ready};
 
-use approov_core::DEFAULT_TOKEN_HEADER;
-use http::header::{self, ValueIter};
-use http::{HeaderMap, HeaderName, HeaderValue};
+use approov_core::RequestHeaders;
+use http::HeaderMap;
 use warp::{Filter, Rejection};
 
-use crate::{ApproovRejection, ApproovToken, ApproovVerifier, Binding, Verification};
+use crate::rejection::enforce;
+use crate::{ApproovToken, ApproovVerifier, Binding};
 
 /// Checks the request's Approov token and extracts the [`ApproovToken`], or rejects
-/// with [`ApproovRejection`], which [`recover`](crate::recover) answers with 401 `{}`.
+/// with [`ApproovRejection`](crate::ApproovRejection), which [`recover`](crate::recover)
+/// answers with 401 `{}`.
 ///
 /// Put it after the route's path and method filters, so that an unknown path stays a
 /// 404 and a sibling route's request is never answered 401 (see the crate docs). In
@@ -23,7 +25,7 @@ use crate::{ApproovRejection, ApproovToken, ApproovVerifier, Binding, Verificati
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), approov_warp::ConfigError> {
-/// # std::env::set_var("APPROOV_BASE64URL_SECRET", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ");
+/// # std::env::set_var("APPROOV_BASE64URL_SECRET", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE");
 /// let verifier = ApproovVerifier::from_env()?;
 /// let hello = warp::path!("hello")
 ///     .and(warp::get())
@@ -51,7 +53,7 @@ pub fn token(
 /// use approov_warp::{ApproovToken, ApproovVerifier, BindingHeader};
 /// use warp::Filter;
 ///
-/// # let verifier = ApproovVerifier::from_base64url_secret("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ").unwrap();
+/// # let verifier = ApproovVerifier::from_base64url_secret("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE").unwrap();
 /// let account = warp::path!("account")
 ///     .and(warp::get())
 ///     .and(approov_warp::bound_token(verifier.clone(), BindingHeader::AUTHORIZATION))
@@ -74,8 +76,10 @@ pub fn bound_token(
 }
 
 /// As [`token`], for routes where the token is optional: `None` when the request has
-/// no token header at all, and the same check as [`token`] when it has one, so a
-/// token that is present but not valid is still rejected (401 `{}`).
+/// no token header at all (nothing is checked or logged), and the same check as
+/// [`token`] when it has one, so a token that is present but empty, malformed or not
+/// valid is still rejected (401 `{}`). approov-core decides what counts as absent, the
+/// same way for every adapter.
 ///
 /// ```
 /// use approov_warp::{ApproovToken, ApproovVerifier};
@@ -83,7 +87,7 @@ pub fn bound_token(
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
-/// # let verifier = ApproovVerifier::from_base64url_secret("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ").unwrap();
+/// # let verifier = ApproovVerifier::from_base64url_secret("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE").unwrap();
 /// let news = warp::path!("news")
 ///     .and(warp::get())
 ///     .and(approov_warp::optional_token(verifier))
@@ -103,12 +107,10 @@ pub fn optional_token(
     verifier: ApproovVerifier,
 ) -> impl Filter<Extract = (Option<ApproovToken>,), Error = Rejection> + Clone {
     with_headers(move |headers| {
-        // Absent is not a failed check: nothing is logged.
-        if headers.contains_key(verifier.token_header()) {
-            check(&verifier, None, headers).map(Some)
-        } else {
-            Ok(None)
-        }
+        verifier
+            .check_optional_request(headers.lookup(), None)
+            .map(|verification| enforce(verification).map(ApproovToken::new))
+            .transpose()
     })
 }
 
@@ -137,77 +139,5 @@ fn check(
     binding: Option<&Binding>,
     headers: &HeaderMap,
 ) -> Result<ApproovToken, Rejection> {
-    let verification = verifier.check_request(header_values(headers), binding);
-    refuse(verification).map(ApproovToken::new)
-}
-
-/// The verification, or the rejection when it is refused (failed, in enforce mode).
-pub(crate) fn refuse(verification: Verification) -> Result<Verification, Rejection> {
-    verification
-        .enforce()
-        .map_err(|reason| warp::reject::custom(ApproovRejection::new(reason)))
-}
-
-/// The request's values for a lower-case header name, as the core asks for them.
-pub(crate) fn header_values<'h>(headers: &'h HeaderMap) -> impl Fn(&str) -> Values<'h> + Copy + 'h {
-    move |name| match name {
-        // The token header, asked for on every request: found by comparing the names
-        // the request has with it, not by hashing it as `get_all` does (a request has
-        // a few headers; a name compares by its length first).
-        DEFAULT_TOKEN_HEADER => Values::Named(headers.iter()),
-        _ => Values::All(headers.get_all(name).iter()),
-    }
-}
-
-/// The values a request has for one header, as raw bytes, in order.
-pub(crate) enum Values<'h> {
-    /// Every header of the request, of which those named `approov-token` are taken.
-    Named(header::Iter<'h, HeaderValue>),
-    /// The values `get_all` found.
-    All(ValueIter<'h, HeaderValue>),
-}
-
-impl<'h> Iterator for Values<'h> {
-    type Item = &'h [u8];
-
-    fn next(&mut self) -> Option<&'h [u8]> {
-        let value = match self {
-            Values::Named(headers) => headers
-                .find(|(name, _)| **name == APPROOV_TOKEN)
-                .map(|(_, value)| value),
-            Values::All(values) => values.next(),
-        };
-        value.map(HeaderValue::as_bytes)
-    }
-}
-
-const APPROOV_TOKEN: HeaderName = HeaderName::from_static(DEFAULT_TOKEN_HEADER);
-
-#[cfg(test)]
-mod tests {
-    use super::header_values;
-    use http::{HeaderMap, HeaderValue};
-
-    #[test]
-    fn header_values_finds_every_value_of_a_name_in_order() {
-        let mut headers = HeaderMap::new();
-        for (name, value) in [
-            ("Approov-Token", "first"),
-            ("Authorization", "a"),
-            ("X-Other", "other"),
-            ("approov-token", "second"),
-            ("Authorization", "b"),
-            ("Approov-Tokens", "not it"),
-        ] {
-            headers.append(name, HeaderValue::from_static(value));
-        }
-        let values = |name| header_values(&headers)(name).collect::<Vec<&[u8]>>();
-        // The token header, found by comparing names; any other, by `get_all`.
-        assert_eq!(values("approov-token"), [&b"first"[..], b"second"]);
-        assert_eq!(values("authorization"), [&b"a"[..], b"b"]);
-        assert!(values("approov").is_empty());
-        let mut empty = HeaderMap::new();
-        empty.insert("host", HeaderValue::from_static("example.com"));
-        assert!(header_values(&empty)("approov-token").next().is_none());
-    }
+    enforce(verifier.check_request(headers.lookup(), binding)).map(ApproovToken::new)
 }

@@ -3,45 +3,55 @@
 
 use std::future::{poll_fn, ready};
 
-use approov_core::SignedRequest;
+use approov_core::{HttpHeaderValues, RequestHeaders, SignedRequest};
 use bytes::{Buf, Bytes, BytesMut};
 use futures_core::Stream;
+use http::header::HOST;
 use http::{HeaderMap, Method};
 use warp::filters::path::FullPath;
 use warp::host::Authority;
 use warp::{Filter, Rejection};
 
-use crate::filter::{header_values, refuse};
-use crate::rejection::BodyRejection;
+use crate::rejection::{enforce, BodyRejection};
 use crate::{ApproovToken, ApproovVerifier, Verification};
 
 /// Checks the request's Approov token, then its installation message signature, and
 /// extracts the [`ApproovToken`] and the request's body, or rejects with
-/// [`ApproovRejection`](crate::ApproovRejection) (401 `{}` from
-/// [`recover`](crate::recover)).
+/// [`ApproovRejection`](crate::ApproovRejection), which [`recover`](crate::recover)
+/// answers with `{}` and its status (401; 413 or 400 for a signed body over the limit
+/// or unreadable).
 ///
 /// The signature is the `install` signature of RFC 9421 that the Approov SDK adds to
 /// each request, checked with the public key in the token's `ipk` claim (a token
-/// without one is refused). The check covers what the client sent: the method, the
-/// target exactly as on the request line, the `Host` header as the authority, the
-/// scheme configured for message signing (`http` unless
-/// `APPROOV_MESSAGE_SIGNATURE_SCHEME` says `https`: warp does not show the filter a
-/// scheme), and the covered headers.
+/// without one is refused). The check covers the request as the client sent it: the
+/// method, the target exactly as on the request line (never decoded), the covered
+/// headers, and the scheme and authority as approov-core decides them for every
+/// adapter: the `Host` header as the authority (HTTP/2's `:authority` when there is
+/// no `Host`), and the scheme configured for message signing (`http` unless
+/// `APPROOV_MESSAGE_SIGNATURE_SCHEME` says `https`). warp shows a filter no scheme, so
+/// an absolute-form target's own scheme (`GET https://host/path HTTP/1.1`) is not seen
+/// and the configured one is used.
 ///
-/// The filter takes the body and hands it to the handler as `Bytes`, the same bytes
-/// the signature's `content-digest` was checked against when it covers one (so add no
-/// `warp::body` filter after it). It reads at most the message-signing body limit
-/// (`APPROOV_MESSAGE_SIGNATURE_MAX_BODY_BYTES`, 1 MiB by default), with or without a
-/// `Content-Length`, and only once the token has passed. A longer body never reaches
-/// the handler: when the signature covers `content-digest` it is a failed signature
-/// (`BodyTooLarge`: 401 `{}` in enforce mode); otherwise, and in monitor mode,
-/// [`recover`](crate::recover) answers 413 `{}`. A body that cannot be read is 400 `{}`.
+/// The filter takes the body and hands it to the handler as `Bytes` (so add no
+/// `warp::body` filter after it), only once the token has passed:
+///
+/// - When the signature covers `content-digest`, the handler gets the very bytes the
+///   digest was checked against. At most the message-signing body limit
+///   (`APPROOV_MESSAGE_SIGNATURE_MAX_BODY_BYTES`, 1 MiB by default) is read, with or
+///   without a `Content-Length`: a longer body is refused (413 `{}`, logged as
+///   `message_signature_body_too_large`), a body that cannot be read too (400 `{}`,
+///   `message_signature_body_unreadable`).
+/// - When it does not, the signature is checked first (a refused request's body is
+///   never read), then the body is read whole for the handler, with no Approov limit:
+///   bound it as for `warp::body::bytes()`, with `warp::body::content_length_limit`
+///   before this filter. A body that cannot be read is 400 `{}`.
 ///
 /// Put it after the route's path and method filters, as [`token`](crate::token). In
 /// monitor mode a failed token or signature is logged and the handler runs: it can ask
 /// [`rejection`](crate::Verification::rejection), and
 /// [`is_message_signed`](crate::Verification::is_message_signed) tells whether the
-/// signature held.
+/// signature held; a signed body over the limit is then read on, and the handler gets
+/// it whole, as on an unprotected route (a body that cannot be read is 400 `{}`).
 ///
 /// ```
 /// use approov_warp::{ApproovToken, ApproovVerifier};
@@ -49,9 +59,11 @@ use crate::{ApproovToken, ApproovVerifier, Verification};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
-/// # let verifier = ApproovVerifier::from_base64url_secret("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ").unwrap();
+/// # let verifier = ApproovVerifier::from_base64url_secret("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE").unwrap();
 /// let orders = warp::path!("orders")
 ///     .and(warp::post())
+///     // The bound of a body the signature does not cover.
+///     .and(warp::body::content_length_limit(4 * 1024 * 1024))
 ///     .and(approov_warp::message_signed_token(verifier))
 ///     .map(|token: ApproovToken, body: bytes::Bytes| {
 ///         assert!(token.is_message_signed());
@@ -71,20 +83,22 @@ pub fn message_signed_token(
         .and(warp::path::full())
         .and(optional_query())
         .and(optional_authority())
-        .and_then(move |headers: HeaderMap, method, path, query, authority| {
-            // The token first: a request refused for it is answered before its
-            // body is read.
-            let verification = verifier.check_request(header_values(&headers), None);
-            ready(refuse(verification).map(|verification| Signed {
-                verifier: verifier.clone(),
-                verification,
-                headers,
-                method,
-                path,
-                query,
-                authority,
-            }))
-        })
+        .and_then(
+            move |headers: HeaderMap,
+                  method: Method,
+                  path: FullPath,
+                  query: Option<String>,
+                  authority: Option<Authority>| {
+                // The token first: a request refused for it is answered before its
+                // body is read.
+                let verification = verifier.check_request((&headers).lookup(), None);
+                ready(enforce(verification).map(|verification| Signed {
+                    verifier: verifier.clone(),
+                    verification,
+                    request: Received::new(headers, method, &path, query, authority),
+                }))
+            },
+        )
         .and(warp::body::stream())
         .and_then(Signed::check)
         .untuple_one()
@@ -103,8 +117,8 @@ fn optional_query(
 fn optional_authority(
 ) -> impl Filter<Extract = (Option<Authority>,), Error = std::convert::Infallible> + Clone {
     // `host::optional` rejects a `Host` that does not parse or that differs from the
-    // URI's: the `Host` header itself is read first, as received, and such a request
-    // is then judged by its signature, not answered 400 here.
+    // URI's authority. Such a request has a `Host`, which the core reads itself: it is
+    // judged by its signature, not answered 400 here.
     warp::host::optional().or(warp::any().map(|| None)).unify()
 }
 
@@ -112,11 +126,7 @@ fn optional_authority(
 struct Signed {
     verifier: ApproovVerifier,
     verification: Verification,
-    headers: HeaderMap,
-    method: Method,
-    path: FullPath,
-    query: Option<String>,
-    authority: Option<Authority>,
+    request: Received,
 }
 
 impl Signed {
@@ -125,61 +135,111 @@ impl Signed {
         S: Stream<Item = Result<B, warp::Error>>,
         B: Buf,
     {
-        let signing = self.verifier.message_signing();
-        let limit = signing.max_body_len();
-        let headers = header_values(&self.headers);
-        let target = match &self.query {
-            Some(query) => format!("{}?{query}", self.path.as_str()),
-            None => self.path.as_str().to_owned(),
-        };
-        let authority = match self.headers.get(http::header::HOST) {
-            Some(host) => host.to_str().unwrap_or_default(),
-            None => self.authority.as_ref().map_or("", Authority::as_str),
-        };
-        let request = SignedRequest::new(
-            self.method.as_str(),
-            signing.scheme(),
-            authority,
-            &target,
-            headers,
-        );
-        let (verification, body) = if signing.needs_body(headers) {
-            // One byte more than the limit, so that the core sees a longer body as
-            // too long.
-            let body = read_at_most(body, limit.saturating_add(1)).await?;
-            let verification = self.verification.message_signed(&request.with_body(&body));
-            (refuse(verification)?, body)
-        } else {
-            // The signature does not cover the body: check it before reading any.
-            let verification = refuse(self.verification.message_signed(&request))?;
-            (
-                verification,
-                read_at_most(body, limit.saturating_add(1)).await?,
-            )
-        };
-        if body.len() > limit {
-            // Not refused (monitor mode, or a body the signature does not cover), but
-            // it cannot reach the handler whole.
-            return Err(warp::reject::custom(BodyRejection::TooLarge));
+        let Signed {
+            verifier,
+            verification,
+            request,
+        } = self;
+        let signing = verifier.message_signing();
+        let mut body = std::pin::pin!(body);
+        let unreadable = |_| warp::reject::custom(BodyRejection::Unreadable);
+        if !signing.needs_body((&request.headers).lookup()) {
+            // The signature does not cover the body: checked before any is read, then
+            // the body is the handler's, whole.
+            let verification = enforce(verification.message_signed(&request.as_signed()))?;
+            let body = read_at_most(&mut body, usize::MAX)
+                .await
+                .map_err(unreadable)?;
+            return Ok((ApproovToken::new(verification), body));
         }
-        Ok((ApproovToken::new(verification), body))
+        // One byte more than the limit, so that the core sees a longer body as too long.
+        let max = signing.max_body_len();
+        let read = read_at_most(&mut body, max.saturating_add(1)).await;
+        let signed = request.as_signed();
+        let verification = enforce(match &read {
+            Ok(body) => verification.message_signed(&signed.with_body(body)),
+            Err(_) => verification.message_signed(&signed.with_unreadable_body()),
+        })?;
+        // Let through: it passed, or monitor mode lets a failure on as if the route were
+        // unprotected, so the handler gets the whole body (what was read, then the rest).
+        let read = read.map_err(unreadable)?;
+        if read.len() <= max {
+            return Ok((ApproovToken::new(verification), read));
+        }
+        let rest = read_at_most(&mut body, usize::MAX)
+            .await
+            .map_err(unreadable)?;
+        let mut whole = BytesMut::with_capacity(read.len() + rest.len());
+        whole.extend_from_slice(&read);
+        whole.extend_from_slice(&rest);
+        Ok((ApproovToken::new(verification), whole.freeze()))
+    }
+}
+
+/// The request as it came off the wire, as far as warp shows it to a filter.
+struct Received {
+    headers: HeaderMap,
+    method: Method,
+    /// The path and query, as on the request line.
+    target: String,
+    /// The request target's authority, when there is no `Host` header.
+    authority: Option<Authority>,
+}
+
+impl Received {
+    fn new(
+        headers: HeaderMap,
+        method: Method,
+        path: &FullPath,
+        query: Option<String>,
+        authority: Option<Authority>,
+    ) -> Self {
+        let target = match query {
+            Some(query) => format!("{}?{query}", path.as_str()),
+            None => path.as_str().to_owned(),
+        };
+        // `host::optional` gives the `Host` header when there is one, else the URI's
+        // authority: the core reads `Host` itself, as received.
+        let authority = authority.filter(|_| !headers.contains_key(HOST));
+        Received {
+            headers,
+            method,
+            target,
+            authority,
+        }
+    }
+
+    /// The request for the core to address. warp shows a filter no scheme: the core
+    /// uses the configured one.
+    fn as_signed<'r>(
+        &'r self,
+    ) -> SignedRequest<'r, impl Fn(&str) -> HttpHeaderValues<'r> + Copy + 'r> {
+        SignedRequest::received(
+            self.method.as_str(),
+            None,
+            self.authority.as_ref().map(Authority::as_str),
+            &self.target,
+            (&self.headers).lookup(),
+        )
     }
 }
 
 /// Reads the body up to `limit` bytes, and no further: a longer body is cut at
-/// `limit`, which the caller then sees as too long.
-async fn read_at_most<S, B>(body: S, limit: usize) -> Result<Bytes, Rejection>
+/// `limit`.
+async fn read_at_most<S, B>(
+    body: &mut std::pin::Pin<&mut S>,
+    limit: usize,
+) -> Result<Bytes, warp::Error>
 where
     S: Stream<Item = Result<B, warp::Error>>,
     B: Buf,
 {
-    let mut body = std::pin::pin!(body);
     let mut chunks: Vec<Bytes> = Vec::new();
     let mut len = 0;
     while len < limit {
         match poll_fn(|cx| body.as_mut().poll_next(cx)).await {
             None => break,
-            Some(Err(_)) => return Err(warp::reject::custom(BodyRejection::Unreadable)),
+            Some(Err(error)) => return Err(error),
             Some(Ok(mut chunk)) => {
                 let take = chunk.remaining().min(limit - len);
                 len += take;

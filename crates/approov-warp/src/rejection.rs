@@ -1,75 +1,134 @@
 //! The rejection, and the recover function that answers it.
 
+use std::fmt;
+
 use http::{header, HeaderValue, StatusCode};
 use warp::reply::Response;
 use warp::Rejection;
 
-use crate::TokenRejection;
+use crate::{TokenRejection, Verification};
 
 /// The rejection of [`token`](crate::token), [`bound_token`](crate::bound_token),
 /// [`optional_token`](crate::optional_token) and
 /// [`message_signed_token`](crate::message_signed_token) when a request fails the
-/// check in enforce mode. [`recover`] answers it with 401 `{}`; the reason is already
-/// logged.
+/// check in enforce mode.
+///
+/// [`recover`] answers it with [`status`](Self::status), `Content-Type:
+/// application/json` and the body `{}`, whatever the reason: a client learns nothing
+/// about why. The status is 401, except for two reasons that are not about whether the
+/// request is genuine: a body a message signature covers that is over the limit is
+/// 413, one that cannot be read 400. The reason is already logged;
+/// [`reason`](Self::reason) is for your own code.
 ///
 /// To answer it yourself, find it in a recover function of your own, and keep
-/// [`recover`] after yours for the body rejections of `message_signed_token` (413,
-/// 400):
+/// [`recover`] after yours for the body rejection of `message_signed_token` that is
+/// not an Approov refusal (400 for a body that cannot be read):
 ///
 /// ```
 /// use approov_warp::ApproovRejection;
-/// use warp::http::StatusCode;
 /// use warp::reply::{Reply, Response};
 ///
 /// async fn answer(rejection: warp::Rejection) -> Result<Response, warp::Rejection> {
 ///     match rejection.find::<ApproovRejection>() {
 ///         Some(approov) => Ok(warp::reply::with_status(
-///             warp::reply::json(&serde_json::json!({ "code": approov.reason().code() })),
-///             StatusCode::UNAUTHORIZED,
+///             warp::reply::json(&serde_json::json!({ "code": approov.reason().map(|r| r.code()) })),
+///             approov.status(),
 ///         )
 ///         .into_response()),
 ///         None => Err(rejection),
 ///     }
 /// }
 /// ```
+///
+/// It has the same shape in every approov-rs adapter. [`NotConfigured`](Self::NotConfigured)
+/// is there for that reason only: warp's filters are given their verifier, so they
+/// always run the check and never reject with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApproovRejection(TokenRejection);
+#[non_exhaustive]
+pub enum ApproovRejection {
+    /// The request failed the check: answered with [`TokenRejection::status`], 401
+    /// (413 or 400 for a signed body over the limit or unreadable).
+    Rejected(TokenRejection),
+    /// No check could run, a set-up mistake answered 500 by the adapters where a
+    /// route can lack its verifier. Never returned by approov-warp.
+    NotConfigured,
+}
 
 impl ApproovRejection {
-    pub(crate) fn new(reason: TokenRejection) -> Self {
-        ApproovRejection(reason)
+    /// Why the request was refused; `None` only for
+    /// [`NotConfigured`](Self::NotConfigured), which approov-warp never returns.
+    pub fn reason(&self) -> Option<&TokenRejection> {
+        match self {
+            ApproovRejection::Rejected(reason) => Some(reason),
+            ApproovRejection::NotConfigured => None,
+        }
     }
 
-    /// Why the request was refused.
-    pub fn reason(&self) -> &TokenRejection {
-        &self.0
+    /// The status [`recover`] answers with: the reason's (401, or 413/400 for a
+    /// signed body over the limit or unreadable); 500 for
+    /// [`NotConfigured`](Self::NotConfigured).
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApproovRejection::Rejected(reason) => {
+                StatusCode::from_u16(reason.status()).unwrap_or(StatusCode::UNAUTHORIZED)
+            }
+            ApproovRejection::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<TokenRejection> for ApproovRejection {
+    fn from(reason: TokenRejection) -> Self {
+        ApproovRejection::Rejected(reason)
+    }
+}
+
+impl fmt::Display for ApproovRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApproovRejection::Rejected(reason) => reason.fmt(f),
+            ApproovRejection::NotConfigured => f.write_str("no Approov check could run"),
+        }
+    }
+}
+
+impl std::error::Error for ApproovRejection {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.reason()
+            .map(|reason| reason as &(dyn std::error::Error + 'static))
     }
 }
 
 impl warp::reject::Reject for ApproovRejection {}
 
+/// The verification, or the rejection when it refuses the request (it failed, in
+/// enforce mode).
+pub(crate) fn enforce(verification: Verification) -> Result<Verification, Rejection> {
+    verification
+        .enforce()
+        .map_err(|reason| warp::reject::custom(ApproovRejection::from(reason)))
+}
+
 /// Why [`message_signed_token`](crate::message_signed_token) could not hand the body
 /// on, when that is not an Approov refusal. Private: [`recover`] answers it.
 #[derive(Debug)]
 pub(crate) enum BodyRejection {
-    /// Longer than the message-signing body limit: 413.
-    TooLarge,
     /// Reading it failed: 400.
     Unreadable,
 }
 
 impl warp::reject::Reject for BodyRejection {}
 
-/// Answers an [`ApproovRejection`] with 401, `Content-Type: application/json` and the
-/// body `{}`, and passes every other rejection on untouched. Use it with
-/// `routes.recover(approov_warp::recover)` on the combined routes (after every
-/// `or()`), and before your own recover function if you have one.
+/// Answers an [`ApproovRejection`] with its [`status`](ApproovRejection::status) (401,
+/// or 413/400 for a signed body over the limit or unreadable), `Content-Type:
+/// application/json` and the body `{}`, and passes every other rejection on
+/// untouched. Use it with `routes.recover(approov_warp::recover)` on the combined
+/// routes (after every `or()`), and before your own recover function if you have one.
 ///
 /// It looks for the Approov rejection among all the causes warp combined, so a
-/// sibling route's 404 or 405 never hides it. It also answers the two body rejections
-/// of [`message_signed_token`](crate::message_signed_token) that are not Approov
-/// refusals, with the same `{}`: 413 for a body longer than the limit that the
-/// signature does not cover (or in monitor mode), 400 for a body that cannot be read.
+/// sibling route's 404 or 405 never hides it. It also answers, with the same `{}`,
+/// the rejection of [`message_signed_token`](crate::message_signed_token) that is not
+/// an Approov refusal: 400 for a body that cannot be read.
 ///
 /// ```
 /// use approov_warp::{ApproovToken, ApproovVerifier};
@@ -77,7 +136,7 @@ impl warp::reject::Reject for BodyRejection {}
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
-/// # let verifier = ApproovVerifier::from_base64url_secret("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ").unwrap();
+/// # let verifier = ApproovVerifier::from_base64url_secret("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE").unwrap();
 /// let list = warp::path!("orders")
 ///     .and(warp::get())
 ///     .and(approov_warp::token(verifier))
@@ -96,11 +155,10 @@ impl warp::reject::Reject for BodyRejection {}
 /// # }
 /// ```
 pub async fn recover(rejection: Rejection) -> Result<Response, Rejection> {
-    if rejection.find::<ApproovRejection>().is_some() {
-        return Ok(empty_json(StatusCode::UNAUTHORIZED));
+    if let Some(approov) = rejection.find::<ApproovRejection>() {
+        return Ok(empty_json(approov.status()));
     }
     match rejection.find::<BodyRejection>() {
-        Some(BodyRejection::TooLarge) => Ok(empty_json(StatusCode::PAYLOAD_TOO_LARGE)),
         Some(BodyRejection::Unreadable) => Ok(empty_json(StatusCode::BAD_REQUEST)),
         None => Err(rejection),
     }

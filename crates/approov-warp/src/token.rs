@@ -5,14 +5,15 @@ use std::ops::Deref;
 use crate::{ApproovClaims, Verification};
 
 /// The Approov check of one request, as [`token`](crate::token),
-/// [`bound_token`](crate::bound_token) and [`optional_token`](crate::optional_token)
-/// hand it to the handler.
+/// [`bound_token`](crate::bound_token), [`optional_token`](crate::optional_token) and
+/// [`message_signed_token`](crate::message_signed_token) hand it to the handler.
 ///
 /// In the default [`Mode::Enforce`](crate::Mode::Enforce) a request that fails the
 /// check never reaches the handler (it is answered 401 `{}`), so
-/// [`claims`](Self::claims) is always `Some`. In [`Mode::Monitor`](crate::Mode::Monitor)
-/// every request reaches the handler, which can ask [`passed`](Verification::passed)
-/// and [`rejection`](Verification::rejection) through `Deref` to [`Verification`].
+/// [`claims`](Verification::claims) is always `Some`. In
+/// [`Mode::Monitor`](crate::Mode::Monitor) every request reaches the handler, which can
+/// ask [`passed`](Verification::passed) and [`rejection`](Verification::rejection).
+/// All three come through `Deref` to [`Verification`].
 ///
 /// ```
 /// use approov_warp::{ApproovToken, ApproovVerifier};
@@ -45,15 +46,11 @@ impl ApproovToken {
         ApproovToken(verification)
     }
 
-    /// The claims of the token. `None` only in monitor mode, for a request that
-    /// failed the check (then [`rejection`](Verification::rejection) says why).
-    pub fn claims(&self) -> Option<&ApproovClaims> {
-        self.0.claims()
-    }
-
-    /// The claims, owned. `None` as for [`claims`](Self::claims).
+    /// The claims of the valid token, owned; `None` only in monitor mode, for a
+    /// request that failed the check. (`token.claims()` borrows them, through `Deref`
+    /// to [`Verification`].)
     pub fn into_claims(self) -> Option<ApproovClaims> {
-        self.0.into_result().ok()
+        self.0.into_claims()
     }
 }
 

@@ -16,7 +16,7 @@ use approov_core::{
     MessageSigning, SignatureParams, SignedRequest,
 };
 use approov_testkit::{LogCapture, Logged, TestSecret, SIGNED_HOST};
-use approov_warp::{ApproovToken, ApproovVerifier, Mode, TokenRejection};
+use approov_warp::{ApproovRejection, ApproovToken, ApproovVerifier, Mode, TokenRejection};
 use bytes::Bytes;
 use http::{Request, StatusCode};
 use http_body::Frame;
@@ -52,9 +52,21 @@ impl App {
     }
 
     /// The headers of `method target` with `body`, signed over `components` (a
-    /// `Content-Digest` of the body when they cover it).
+    /// `Content-Digest` of the body when they cover it), as an app calling `http://`.
     fn sign(
         &self,
+        method: &str,
+        target: &str,
+        body: &[u8],
+        components: &[&str],
+    ) -> Vec<(&'static str, String)> {
+        self.sign_as("http", method, target, body, components)
+    }
+
+    /// As [`sign`](Self::sign), for an app calling `scheme://`.
+    fn sign_as(
+        &self,
+        scheme: &str,
         method: &str,
         target: &str,
         body: &[u8],
@@ -76,7 +88,7 @@ impl App {
                 .collect()
         };
         let request =
-            SignedRequest::new(method, "http", SIGNED_HOST, target, values).with_body(body);
+            SignedRequest::new(method, scheme, SIGNED_HOST, target, values).with_body(body);
         let signed = self
             .key
             .sign_request(&request, &SignatureParams::new(components, now()))
@@ -281,7 +293,7 @@ fn small_limit(verifier: ApproovVerifier) -> ApproovVerifier {
 }
 
 #[tokio::test]
-async fn a_signed_body_over_the_limit_is_refused_with_body_too_large() {
+async fn a_signed_body_over_the_limit_is_refused_with_413_body_too_large() {
     let (logs, _guard) = LogCapture::install();
     let secret = TestSecret::new();
     let app = App::new(&secret);
@@ -305,14 +317,15 @@ async fn a_signed_body_over_the_limit_is_refused_with_body_too_large() {
     assert_eq!(logs.take(), []);
 
     // One byte more, as 1000 one-byte frames: the filter stops reading after 17 bytes,
-    // the core refuses the body as too large, the handler never runs.
+    // the core refuses the body as too large with 413 (a genuine app's large upload is
+    // not unauthorised), the handler never runs.
     let body = [b'a'; 1000];
     let headers = app.sign("POST", PATH, &body, DIGEST);
     let (frames, polled) = Frames::new(body.chunks(1));
     let got = send(&routes, "POST", PATH, &headers, frames).await;
     assert_eq!(
         (got.status, got.body.as_ref()),
-        (StatusCode::UNAUTHORIZED, b"{}".as_ref())
+        (StatusCode::PAYLOAD_TOO_LARGE, b"{}".as_ref())
     );
     assert_eq!(polled.load(Ordering::SeqCst), 17);
     one_log(
@@ -324,9 +337,9 @@ async fn a_signed_body_over_the_limit_is_refused_with_body_too_large() {
 }
 
 #[tokio::test]
-async fn in_monitor_mode_a_signed_body_over_the_limit_is_logged_then_413() {
-    // Monitor mode lets a failed signature through, but the handler cannot be given
-    // a body that was not read whole.
+async fn in_monitor_mode_a_signed_body_over_the_limit_is_logged_and_handed_on_whole() {
+    // Monitor mode lets a failed signature through as if the route were unprotected:
+    // the handler gets the whole body, read on past the limit.
     let (logs, _guard) = LogCapture::install();
     let secret = TestSecret::new();
     let app = App::new(&secret);
@@ -343,55 +356,182 @@ async fn in_monitor_mode_a_signed_body_over_the_limit_is_logged_then_413() {
     .await;
     assert_eq!(
         (got.status, got.body.as_ref()),
-        (StatusCode::PAYLOAD_TOO_LARGE, b"{}".as_ref())
+        (StatusCode::OK, body.as_slice())
     );
     one_log(
         &logs.take(),
         tracing::Level::WARN,
         &signature(MessageSignatureError::BodyTooLarge),
     );
-    assert_eq!(reached.load(Ordering::SeqCst), 0);
+    assert_eq!(reached.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test]
-async fn an_unsigned_body_over_the_limit_is_413_and_not_an_approov_failure() {
+async fn a_body_the_signature_does_not_cover_is_handed_on_whole_whatever_its_size() {
+    // The table: a 2 MiB body the signature does not cover is not the check's,
+    // so the message-signing limit (1 MiB by default) does not apply to it.
     let (logs, _guard) = LogCapture::install();
     let secret = TestSecret::new();
     let app = App::new(&secret);
-    let (routes, reached) = echo(small_limit(secret.verifier()));
+    let (routes, reached) = echo(secret.verifier());
+    assert!(MessageSigning::default().max_body_len() < 2 << 20);
+    let body: Vec<u8> = (0..2 << 20).map(|i: u32| (i % 251) as u8).collect();
     let headers = app.sign("POST", PATH, b"", NO_DIGEST);
-    let (frames, polled) = Frames::new([[b'a'; 10].as_slice(); 100]);
+    let (frames, _) = Frames::new(body.chunks(64 * 1024));
     let got = send(&routes, "POST", PATH, &headers, frames).await;
     assert_eq!(
-        (got.status, got.body.as_ref()),
-        (StatusCode::PAYLOAD_TOO_LARGE, b"{}".as_ref())
+        (got.status.as_u16(), got.signed.as_deref()),
+        (200, Some("true"))
     );
+    assert!(got.body == body, "the handler gets every byte, in order");
+    assert_eq!(logs.take(), []);
+    assert_eq!(reached.load(Ordering::SeqCst), 1);
+
+    // Under a limit of 16 bytes too.
+    let (routes, _) = echo(small_limit(secret.verifier()));
+    let (frames, _) = Frames::new([[b'a'; 10].as_slice(); 100]);
+    let got = send(&routes, "POST", PATH, &headers, frames).await;
     assert_eq!(
-        polled.load(Ordering::SeqCst),
-        2,
-        "17 bytes are two frames of 10"
+        (got.status.as_u16(), got.body.as_ref()),
+        (200, [b'a'; 1000].as_slice())
     );
     assert_eq!(logs.take(), []);
-    assert_eq!(reached.load(Ordering::SeqCst), 0);
 }
 
 #[tokio::test]
-async fn a_body_that_cannot_be_read_is_400() {
+async fn content_length_limit_before_the_filter_bounds_a_body_the_signature_does_not_cover() {
+    // The documented way to bound it, as for `warp::body::bytes()`.
     let secret = TestSecret::new();
     let app = App::new(&secret);
-    let (routes, reached) = echo(secret.verifier());
-    let body = b"complete";
-    let headers = app.sign("POST", PATH, body, DIGEST);
-    let (mut frames, _) = Frames::new([b"comp".as_slice()]);
+    let routes = warp::path!("token-message-signing")
+        .and(warp::body::content_length_limit(16))
+        .and(approov_warp::message_signed_token(secret.verifier()))
+        .map(|_: ApproovToken, body: Bytes| body.to_vec().into_response())
+        .recover(approov_warp::recover)
+        .unify()
+        .boxed();
+    let mut headers = app.sign("POST", PATH, b"", NO_DIGEST);
+    headers.push(("content-length", "17".to_owned()));
+    let (frames, polled) = Frames::new([[b'a'; 17].as_slice()]);
+    let got = send(&routes, "POST", PATH, &headers, frames).await;
+    assert_eq!(got.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(polled.load(Ordering::SeqCst), 0);
+
+    headers.retain(|(name, _)| *name != "content-length");
+    headers.push(("content-length", "16".to_owned()));
+    let got = send(
+        &routes,
+        "POST",
+        PATH,
+        &headers,
+        Frames::new([[b'a'; 16].as_slice()]).0,
+    )
+    .await;
+    assert_eq!(
+        (got.status.as_u16(), got.body.as_ref()),
+        (200, [b'a'; 16].as_slice())
+    );
+}
+
+/// A body that gives `prefix`, then fails.
+fn failing(prefix: &[u8]) -> Frames {
+    let (mut frames, _) = Frames::new([prefix]);
     frames
         .frames
         .push_back(Err(std::io::Error::other("connection reset")));
-    let got = send(&routes, "POST", PATH, &headers, frames).await;
+    frames
+}
+
+#[tokio::test]
+async fn a_signed_body_that_cannot_be_read_is_refused_with_400_body_unreadable() {
+    let (logs, _guard) = LogCapture::install();
+    let secret = TestSecret::new();
+    let app = App::new(&secret);
+    let body = b"complete";
+    let headers = app.sign("POST", PATH, body, DIGEST);
+    let unreadable = signature(MessageSignatureError::BodyUnreadable);
+
+    let (routes, reached) = echo(secret.verifier());
+    let got = send(&routes, "POST", PATH, &headers, failing(b"comp")).await;
     assert_eq!(
         (got.status, got.body.as_ref()),
         (StatusCode::BAD_REQUEST, b"{}".as_ref())
     );
+    one_log(&logs.take(), tracing::Level::INFO, &unreadable);
     assert_eq!(reached.load(Ordering::SeqCst), 0);
+
+    // In monitor mode the failure is logged, and a body that was not read cannot be
+    // handed on: still 400.
+    let (routes, reached) = echo(secret.verifier().with_mode(Mode::Monitor));
+    let got = send(&routes, "POST", PATH, &headers, failing(b"comp")).await;
+    assert_eq!(
+        (got.status, got.body.as_ref()),
+        (StatusCode::BAD_REQUEST, b"{}".as_ref())
+    );
+    one_log(&logs.take(), tracing::Level::WARN, &unreadable);
+    assert_eq!(reached.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_body_the_signature_does_not_cover_that_cannot_be_read_is_400_and_not_a_failure() {
+    let (logs, _guard) = LogCapture::install();
+    let secret = TestSecret::new();
+    let app = App::new(&secret);
+    let (routes, reached) = echo(secret.verifier());
+    let headers = app.sign("POST", PATH, b"", NO_DIGEST);
+    let got = send(&routes, "POST", PATH, &headers, failing(b"comp")).await;
+    assert_eq!(
+        (got.status, got.body.as_ref()),
+        (StatusCode::BAD_REQUEST, b"{}".as_ref())
+    );
+    assert_eq!(logs.take(), [], "the signature held: nothing to log");
+    assert_eq!(reached.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn your_own_recover_gets_the_status_and_reason_of_a_signed_body_over_the_limit() {
+    async fn with_code(rejection: warp::Rejection) -> Result<Response, warp::Rejection> {
+        match rejection.find::<ApproovRejection>() {
+            Some(approov) => Ok(warp::reply::with_status(
+                approov.reason().map_or("", |reason| reason.code()),
+                approov.status(),
+            )
+            .into_response()),
+            None => Err(rejection),
+        }
+    }
+    let secret = TestSecret::new();
+    let app = App::new(&secret);
+    let routes = warp::path!("token-message-signing")
+        .and(approov_warp::message_signed_token(small_limit(
+            secret.verifier(),
+        )))
+        .map(|_: ApproovToken, body: Bytes| body.to_vec().into_response())
+        .recover(with_code)
+        .unify()
+        .boxed();
+    let body = [b'a'; 17];
+    let headers = app.sign("POST", PATH, &body, DIGEST);
+    let got = send(
+        &routes,
+        "POST",
+        PATH,
+        &headers,
+        Frames::new([body.as_slice()]).0,
+    )
+    .await;
+    assert_eq!(
+        (got.status, got.body.as_ref()),
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            b"message_signature_body_too_large".as_ref()
+        )
+    );
+    let got = send(&routes, "POST", PATH, &[], Frames::new([]).0).await;
+    assert_eq!(
+        (got.status, got.body.as_ref()),
+        (StatusCode::UNAUTHORIZED, b"missing_approov_token".as_ref())
+    );
 }
 
 #[tokio::test]
@@ -432,6 +572,33 @@ async fn the_target_is_checked_as_sent_and_the_authority_without_host_is_the_uri
             .status,
         401
     );
+}
+
+#[tokio::test]
+async fn the_scheme_is_the_configured_one_as_warp_shows_no_other() {
+    let secret = TestSecret::new();
+    let app = App::new(&secret);
+    let https = secret
+        .verifier()
+        .with_message_signing(MessageSigning::default().with_scheme("https"));
+    let (behind_tls, _) = echo(https);
+    let (plain, _) = echo(secret.verifier());
+    // Behind a proxy that terminates TLS the app signed `https://`.
+    let signed_https = app.sign_as("https", "GET", PATH, b"", NO_DIGEST);
+    let got = send(&behind_tls, "GET", PATH, &signed_https, Frames::new([]).0).await;
+    assert_eq!(got.status, 200);
+    let got = send(&plain, "GET", PATH, &signed_https, Frames::new([]).0).await;
+    assert_eq!(got.status, 401);
+
+    // warp's documented exception: an absolute-form target's own scheme is not seen,
+    // and with a `Host` header that is the authority.
+    let signed_http = app.sign("GET", PATH, b"", NO_DIGEST);
+    let absolute = format!("https://{SIGNED_HOST}{PATH}");
+    let got = send(&plain, "GET", &absolute, &signed_http, Frames::new([]).0).await;
+    assert_eq!(got.status, 200);
+    let elsewhere = format!("http://elsewhere.test{PATH}");
+    let got = send(&plain, "GET", &elsewhere, &signed_http, Frames::new([]).0).await;
+    assert_eq!(got.status, 200);
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use approov_testkit::{
 };
 use approov_warp::{
     ApproovClaims, ApproovRejection, ApproovToken, ApproovVerifier, BindingHeader, BindingHeaders,
-    Mode, TokenRejection,
+    MessageSignatureError, Mode, TokenRejection,
 };
 use http::header::CONTENT_TYPE;
 use warp::filters::BoxedFilter;
@@ -134,7 +134,8 @@ async fn run_table(
     {
         logs.take();
         let observed = approov_testkit::warp::case(&routes, &case).await;
-        report.record_logged(&case, &observed, false, &logs.take());
+        let logged = logs.take();
+        report.record_logged(&case, &observed, false, &logged);
     }
     report.finish();
 }
@@ -235,9 +236,21 @@ async fn an_optional_token_is_none_only_when_absent() {
     let present = send(&routes, "/news", &[("approov-token", valid.as_bytes())]).await;
     assert_eq!((present.status, present.body), (200, b"valid".to_vec()));
 
+    // Other headers, and a bound header, do not make a token present.
+    let others = send(
+        &routes,
+        "/news",
+        &[("authorization", b"Bearer x"), ("x-approov", b"token")],
+    )
+    .await;
+    assert_eq!((others.status, others.body), (200, b"none".to_vec()));
+    assert_eq!(logs.take(), []);
+
+    // A header that is there is a token to check, whatever is in it.
     for bad in [
         vec![("approov-token", b"garbage".as_slice())],
         vec![("approov-token", b"".as_slice())],
+        vec![("approov-token", b"   ".as_slice())],
         vec![
             ("approov-token", valid.as_bytes()),
             ("Approov-Token", valid.as_bytes()),
@@ -267,6 +280,89 @@ async fn in_monitor_mode_an_optional_token_reports_its_failure() {
         (200, b"failed token_verification_failed".to_vec())
     );
     assert_eq!(logs.take()[0].level, tracing::Level::WARN);
+    // An empty header is a token that failed, not an absent one.
+    let empty = send(&routes, "/news", &[("approov-token", b"")]).await;
+    assert_eq!(
+        (empty.status, empty.body),
+        (200, b"failed missing_approov_token".to_vec())
+    );
+    assert_eq!(logs.take()[0].level, tracing::Level::WARN);
+}
+
+#[test]
+fn an_approov_rejection_gives_its_reason_status_and_source() {
+    use std::error::Error as _;
+
+    let expired = ApproovRejection::from(TokenRejection::Expired);
+    assert_eq!(expired.reason(), Some(&TokenRejection::Expired));
+    assert_eq!(expired.status(), http::StatusCode::UNAUTHORIZED);
+    assert_eq!(expired.to_string(), TokenRejection::Expired.to_string());
+    let source = expired
+        .source()
+        .and_then(|s| s.downcast_ref::<TokenRejection>());
+    assert_eq!(source, Some(&TokenRejection::Expired));
+    assert_eq!(
+        expired,
+        ApproovRejection::Rejected(TokenRejection::Expired),
+        "From is the Rejected variant"
+    );
+
+    // The two statuses that are not about the token: approov-core's, not the adapter's.
+    for (error, status) in [
+        (
+            MessageSignatureError::BodyTooLarge,
+            http::StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+        (
+            MessageSignatureError::BodyUnreadable,
+            http::StatusCode::BAD_REQUEST,
+        ),
+        (
+            MessageSignatureError::SignatureMismatch,
+            http::StatusCode::UNAUTHORIZED,
+        ),
+    ] {
+        let reason = TokenRejection::MessageSignature(error);
+        let rejection = ApproovRejection::from(reason.clone());
+        assert_eq!(rejection.status().as_u16(), reason.status(), "{error:?}");
+        assert_eq!(rejection.status(), status, "{error:?}");
+    }
+
+    // The shape every adapter shares; warp's filters never return it.
+    let not_configured = ApproovRejection::NotConfigured;
+    assert_eq!(not_configured.reason(), None);
+    assert!(not_configured.source().is_none());
+    assert_eq!(
+        not_configured.status(),
+        http::StatusCode::INTERNAL_SERVER_ERROR
+    );
+    assert!(!not_configured.to_string().is_empty());
+}
+
+#[tokio::test]
+async fn the_filters_reject_with_the_reason_recover_answers_with_its_status() {
+    // The rejection a route actually gives, found as a user's recover would find it.
+    async fn with_reason(rejection: warp::Rejection) -> Result<Response, warp::Rejection> {
+        match rejection.find::<ApproovRejection>() {
+            Some(approov) => Ok(warp::reply::with_status(
+                format!("{:?}", approov.reason()),
+                approov.status(),
+            )
+            .into_response()),
+            None => Err(rejection),
+        }
+    }
+    let secret = TestSecret::new();
+    let routes = warp::path!("x")
+        .and(approov_warp::token(secret.verifier()))
+        .map(|_: ApproovToken| "x")
+        .recover(with_reason);
+    let expired = secret.token(-5, None);
+    let got = send(&routes, "/x", &[("approov-token", expired.as_bytes())]).await;
+    assert_eq!(
+        (got.status, String::from_utf8(got.body).unwrap()),
+        (401, format!("{:?}", Some(TokenRejection::Expired)))
+    );
 }
 
 #[tokio::test]
@@ -349,7 +445,7 @@ async fn a_recover_of_your_own_can_answer_with_the_reason() {
     async fn with_code(rejection: warp::Rejection) -> Result<Response, warp::Rejection> {
         match rejection.find::<ApproovRejection>() {
             Some(approov) => Ok(warp::reply::with_status(
-                approov.reason().code(),
+                approov.reason().map_or("", |reason| reason.code()),
                 http::StatusCode::FORBIDDEN,
             )
             .into_response()),

@@ -1,4 +1,11 @@
 //! The actix-web example server: `cargo run -p example-actix -- --demo`.
+//!
+//! This file is the whole integration. `demo.rs` runs the example: the command line,
+//! `--demo`, `HOST`/`PORT`, logging, the SIGHUP key reload and the shutdown signal.
+#![forbid(unsafe_code)]
+
+mod demo;
+
 use actix_web::http::header::ContentType;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use approov_actix::{
@@ -40,15 +47,18 @@ pub(crate) fn routes(verifier: ApproovVerifier) -> impl FnOnce(&mut web::Service
     }
 }
 
+const HELLO: &str = r#"{"message":"Hello, World!"}"#;
+
 async fn hello() -> HttpResponse {
     HttpResponse::Ok()
         .content_type(ContentType::json())
-        .body(example_support::HELLO)
+        .body(HELLO)
 }
 
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let options = example_support::Options::from_args("example-actix", 8003);
+    // The command line (`--demo`), HOST and PORT; logging to stderr.
+    let options = demo::Options::from_args("example-actix", 8003);
     let verifier = if options.demo {
         options.demo_verifier()
     } else {
@@ -57,8 +67,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     options.reload_keys_on_sighup(&verifier); // SIGHUP: re-read the keys, swap them in at once
     let server = HttpServer::new(move || App::new().configure(routes(verifier.clone())))
         // On SIGTERM or Ctrl-C: stop accepting, and give the requests in flight 10 s.
-        .shutdown_signal(example_support::shutdown_signal())
-        .shutdown_timeout(example_support::SHUTDOWN_GRACE.as_secs())
+        .shutdown_signal(demo::shutdown_signal())
+        .shutdown_timeout(demo::SHUTDOWN_GRACE.as_secs())
         .bind(options.addr)
         .map_err(|e| options.cannot_listen(e))?;
     options.listening(server.addrs().first().copied().unwrap_or(options.addr));

@@ -1,4 +1,10 @@
 //! The approov-rs example server for axum: `cargo run -p example-axum -- --demo`.
+//!
+//! This file is the whole integration. `demo.rs` runs the example: the command line,
+//! `--demo`, `HOST`/`PORT`, logging, the SIGHUP key reload and the shutdown signal.
+#![forbid(unsafe_code)]
+
+mod demo;
 
 use approov_axum::{
     ApproovLayer, ApproovToken, ApproovVerifier, BindingHeader, BindingHeaders, BoundApproovToken,
@@ -33,13 +39,16 @@ pub(crate) fn app(verifier: ApproovVerifier) -> Router {
         .merge(signed)
 }
 
+const HELLO: &str = r#"{"message":"Hello, World!"}"#;
+
 async fn hello() -> impl IntoResponse {
-    ([(CONTENT_TYPE, "application/json")], example_support::HELLO)
+    ([(CONTENT_TYPE, "application/json")], HELLO)
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let options = example_support::Options::from_args("example-axum", 8002);
+    // The command line (`--demo`), HOST and PORT; logging to stderr.
+    let options = demo::Options::from_args("example-axum", 8002);
     let verifier = if options.demo {
         options.demo_verifier()
     } else {
@@ -53,7 +62,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // On SIGTERM or Ctrl-C: stop accepting, let the requests in flight finish.
     axum::serve(listener, app(verifier))
-        .with_graceful_shutdown(example_support::shutdown_signal())
+        .with_graceful_shutdown(demo::shutdown_signal())
         .await?;
     Ok(())
 }

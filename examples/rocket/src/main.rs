@@ -1,10 +1,18 @@
 //! The Rocket example server: `cargo run -p example-rocket -- --demo`.
+//!
+//! This file is the whole integration. `demo.rs` runs the example: the command line,
+//! `--demo`, `HOST`/`PORT`, logging and the SIGHUP key reload.
+#![forbid(unsafe_code)]
+
+mod demo;
+
 use approov_rocket::{ApproovToken, ApproovVerifier, BindingHeaders, BoundApproovToken};
 use approov_rocket::{MessageSignedToken, SignedBody};
-use example_support::HELLO;
-use rocket::{fairing::AdHoc, get, http::ContentType, post, routes, Build, Rocket};
+use rocket::{get, http::ContentType, post, routes, Build, Rocket};
 
 type Json = (ContentType, &'static str);
+
+const HELLO: &str = r#"{"message":"Hello, World!"}"#;
 
 #[get("/unprotected")]
 fn unprotected() -> Json {
@@ -46,9 +54,12 @@ pub(crate) fn rocket(
     verifier: ApproovVerifier,
     config: impl rocket::figment::Provider,
 ) -> Rocket<Build> {
+    // A body the signature does not cover is read as Rocket reads any `Vec<u8>`, up to
+    // `limits.bytes` (8 KiB by default): room for the uploads this API takes.
+    let config = rocket::figment::Figment::from(config).merge(("limits.bytes", "16MiB"));
     rocket::custom(config)
         .manage(verifier)
-        .register("/", approov_rocket::catchers()) // Approov's 401s answer `{}` as JSON.
+        .register("/", approov_rocket::catchers()) // Approov's refusals answer `{}` as JSON.
         .mount("/", routes![unprotected, token_check])
         .mount("/", routes![token_binding, token_double_binding])
         .mount("/", routes![token_message_signing, token_signed_body])
@@ -56,37 +67,22 @@ pub(crate) fn rocket(
 
 #[rocket::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let options = example_support::Options::from_args("example-rocket", 8004);
+    // The command line (`--demo`), HOST and PORT; logging to stderr.
+    let options = demo::Options::from_args("example-rocket", 8004);
     let verifier = if options.demo {
         options.demo_verifier()
     } else {
         ApproovVerifier::from_env()?
     };
     options.reload_keys_on_sighup(&verifier); // SIGHUP: re-read the keys, swap them in at once
-                                              // HOST and PORT win over ROCKET_ADDRESS and ROCKET_PORT.
-    let config = rocket::Config::figment()
-        .merge(("address", options.addr.ip()))
-        .merge(("port", options.addr.port()));
-    let listening = options.clone();
-    let liftoff = AdHoc::on_liftoff("listening", move |rocket| {
-        let bound = rocket.config(); // The address Rocket bound: PORT=0 picks a free port.
-        listening.listening((bound.address, bound.port).into());
-        Box::pin(async {})
-    });
-    // Rocket drains the requests in flight on SIGTERM and Ctrl-C (its `shutdown` config).
-    let stopping = AdHoc::on_shutdown("stopping", |_| {
-        Box::pin(async { example_support::log_shutdown() })
-    });
-    let launched = rocket(verifier, config)
-        .attach(liftoff)
-        .attach(stopping)
+
+    // HOST and PORT win over ROCKET_ADDRESS and ROCKET_PORT. On SIGTERM or Ctrl-C, Rocket
+    // stops accepting and drains the requests in flight (its `shutdown` config).
+    rocket(verifier, options.rocket_config())
+        .attach(options.on_liftoff()) // logs the address; with --demo, prints curl commands
+        .attach(demo::on_shutdown()) // logs that it is shutting down
         .launch()
-        .await;
-    launched.map_err(|e| -> Box<dyn std::error::Error> {
-        match e.kind() {
-            rocket::error::ErrorKind::Bind(e) => options.cannot_listen(e).into(),
-            _ => e.pretty_print().into(), // logs the details, returns a summary
-        }
-    })?;
+        .await
+        .map_err(|e| options.launch_error(e))?;
     Ok(())
 }

@@ -1,4 +1,11 @@
 //! The warp example server: `cargo run -p example-warp -- --demo`.
+//!
+//! This file is the whole integration. `demo.rs` runs the example: the command line,
+//! `--demo`, `HOST`/`PORT`, logging, the SIGHUP key reload and the shutdown signal.
+#![forbid(unsafe_code)]
+
+mod demo;
+
 use approov_warp::{ApproovToken, ApproovVerifier, BindingHeader};
 use warp::filters::BoxedFilter;
 use warp::reply::{Reply, Response};
@@ -41,14 +48,16 @@ pub(crate) fn routes(verifier: ApproovVerifier) -> BoxedFilter<(Response,)> {
         .boxed()
 }
 
+const HELLO: &str = r#"{"message":"Hello, World!"}"#;
+
 fn hello() -> Response {
-    warp::reply::with_header(example_support::HELLO, "content-type", "application/json")
-        .into_response()
+    warp::reply::with_header(HELLO, "content-type", "application/json").into_response()
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let options = example_support::Options::from_args("example-warp", 8005);
+    // The command line (`--demo`), HOST and PORT; logging to stderr.
+    let options = demo::Options::from_args("example-warp", 8005);
     let verifier = if options.demo {
         options.demo_verifier()
     } else {
@@ -63,7 +72,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // On SIGTERM or Ctrl-C: stop accepting, let the requests in flight finish.
     warp::serve(routes(verifier))
         .incoming(listener)
-        .graceful(example_support::shutdown_signal())
+        .graceful(demo::shutdown_signal())
         .run()
         .await;
     Ok(())

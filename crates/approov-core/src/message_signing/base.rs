@@ -3,28 +3,27 @@
 use sfv::{InnerList, ListSerializer};
 
 use super::input::Component;
+use super::request::Address;
 use super::{MessageSignatureError as Error, SignedRequest};
+use crate::headers::RequestHeaders;
 
 /// Builds the signature base for `components` (parsed from `input`) over `request`.
 ///
 /// One line per component, `"<name>": <value>`, then `"@signature-params": ` and the
 /// inner list re-serialized from its parsed form. Lines end with `\n`; the last has none.
-pub(crate) fn signature_base<'h, F, I>(
+pub(crate) fn signature_base<'h, H: RequestHeaders<'h>>(
     components: &[Component],
     input: &InnerList,
-    request: &SignedRequest<'_, F>,
-) -> Result<Vec<u8>, Error>
-where
-    F: Fn(&str) -> I,
-    I: IntoIterator<Item = &'h [u8]>,
-{
+    request: &SignedRequest<'_, H>,
+    address: &Address<'_>,
+) -> Result<Vec<u8>, Error> {
     let mut base = Vec::with_capacity(512);
     for component in components {
         base.push(b'"');
         base.extend_from_slice(component_name(component).as_bytes());
         base.extend_from_slice(b"\": ");
         let start = base.len();
-        write_value(&mut base, component, request)?;
+        write_value(&mut base, component, request, address)?;
         // A line break in a value would forge another line of the base (§2.5).
         if base[start..].iter().any(|&b| b == b'\n' || b == b'\r') {
             return Err(Error::Malformed("a covered value holds a line break"));
@@ -63,25 +62,22 @@ pub(crate) fn signature_params(input: &InnerList) -> String {
     out
 }
 
-fn write_value<'h, F, I>(
+fn write_value<'h, H: RequestHeaders<'h>>(
     base: &mut Vec<u8>,
     component: &Component,
-    request: &SignedRequest<'_, F>,
-) -> Result<(), Error>
-where
-    F: Fn(&str) -> I,
-    I: IntoIterator<Item = &'h [u8]>,
-{
+    request: &SignedRequest<'_, H>,
+    address: &Address<'_>,
+) -> Result<(), Error> {
     match component {
         Component::Method => base.extend_from_slice(request.method.as_bytes()),
         Component::TargetUri => {
-            write_scheme(base, request.scheme);
+            write_scheme(base, address.scheme);
             base.extend_from_slice(b"://");
-            write_authority(base, request.scheme, request.authority);
+            write_authority(base, address.scheme, address.authority);
             write_request_target(base, request);
         }
-        Component::Authority => write_authority(base, request.scheme, request.authority),
-        Component::Scheme => write_scheme(base, request.scheme),
+        Component::Authority => write_authority(base, address.scheme, address.authority),
+        Component::Scheme => write_scheme(base, address.scheme),
         Component::RequestTarget => write_request_target(base, request),
         Component::Path => write_path(base, request.path),
         Component::Query => {
@@ -89,7 +85,7 @@ where
             base.push(b'?');
             base.extend_from_slice(request.query.unwrap_or_default().as_bytes());
         }
-        Component::Field(name) => write_field(base, (request.headers)(name))?,
+        Component::Field(name) => write_field(base, request.headers.values(name))?,
     }
     Ok(())
 }

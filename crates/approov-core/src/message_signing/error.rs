@@ -19,6 +19,7 @@ use thiserror::Error;
 /// | `message_signature_digest_mismatch` | [`DigestMismatch`](Self::DigestMismatch) |
 /// | `message_signature_body_too_large` | [`BodyTooLarge`](Self::BodyTooLarge) |
 /// | `message_signature_body_not_provided` | [`BodyNotProvided`](Self::BodyNotProvided) |
+/// | `message_signature_body_unreadable` | [`BodyUnreadable`](Self::BodyUnreadable) |
 /// | `message_signature_invalid` | every other variant: a signature that is malformed, unsupported or does not match |
 ///
 /// ```
@@ -107,9 +108,14 @@ pub enum MessageSignatureError {
     #[error("the Content-Digest header does not match the body")]
     DigestMismatch,
     /// `content-digest` is covered and the body is longer than the configured maximum
-    /// ([`MessageSigning::with_max_body_len`](crate::MessageSigning::with_max_body_len)).
+    /// ([`MessageSigning::with_max_body_len`](crate::MessageSigning::with_max_body_len)):
+    /// answered 413, not 401 (see [`TokenRejection::status`](crate::TokenRejection::status)).
     #[error("the request body is longer than the limit for a signed body")]
     BodyTooLarge,
+    /// `content-digest` is covered and the body could not be read (the client went
+    /// away, a broken chunked encoding): answered 400.
+    #[error("the signature covers content-digest but the request body could not be read")]
+    BodyUnreadable,
     /// `content-digest` is covered and the adapter passed no body: the adapter must
     /// buffer the body when [`MessageSigning::needs_body`](crate::MessageSigning::needs_body)
     /// says so.
@@ -132,6 +138,7 @@ impl MessageSignatureError {
             Self::DigestMismatch => "message_signature_digest_mismatch",
             Self::BodyTooLarge => "message_signature_body_too_large",
             Self::BodyNotProvided => "message_signature_body_not_provided",
+            Self::BodyUnreadable => "message_signature_body_unreadable",
             Self::HeaderTooLong
             | Self::Malformed(_)
             | Self::LabelMismatch

@@ -17,13 +17,14 @@ mod digest;
 mod error;
 mod input;
 mod key;
+mod request;
 #[cfg(feature = "mint")]
 mod sign;
 
-use std::fmt;
 use std::time::Duration;
 
 pub use error::MessageSignatureError;
+pub use request::SignedRequest;
 #[cfg(feature = "mint")]
 pub use sign::{
     content_digest, DigestAlgorithm, DigestForm, InstallationKey, InstallationKeyError,
@@ -31,6 +32,9 @@ pub use sign::{
 };
 
 use error::MessageSignatureError as Error;
+use request::Body;
+
+use crate::headers::RequestHeaders;
 
 /// The label of Approov's signature in `Signature` and `Signature-Input`.
 pub const SIGNATURE_LABEL: &str = "install";
@@ -45,8 +49,7 @@ pub const MAX_SIGNATURE_HEADER_LEN: usize = 8 * 1024;
 const DEFAULT_MAX_AGE: u64 = 300;
 const DEFAULT_CLOCK_SKEW: u64 = 60;
 const DEFAULT_MAX_BODY_LEN: usize = 1024 * 1024;
-/// Kept apart from the verifier's constant of the same value so the two can change apart.
-const DEFAULT_TOKEN_HEADER: &str = "approov-token";
+use crate::token_header::DEFAULT_TOKEN_HEADER;
 
 /// Checks installation message signatures: the RFC 9421 HTTP message signature the
 /// Approov SDK adds to each request with the app installation's own P-256 key.
@@ -147,14 +150,14 @@ impl MessageSigning {
         self
     }
 
-    /// The scheme adapters pass in [`SignedRequest::new`] when the request line does
-    /// not carry one.
+    /// The scheme of a request whose target does not carry one (see [`SignedRequest`]).
     pub fn scheme(&self) -> &str {
         &self.scheme
     }
 
     /// The longest body checked, in bytes. An adapter reads at most one byte more than
-    /// this before handing the body over.
+    /// this for the check (enough to see a longer body is too long), then hands the
+    /// body on whole.
     pub fn max_body_len(&self) -> usize {
         self.max_body_len
     }
@@ -179,7 +182,7 @@ impl MessageSigning {
         F: Fn(&str) -> I,
         I: IntoIterator<Item = &'h [u8]>,
     {
-        input::install_input(headers("signature-input")).is_some_and(|list| {
+        input::install_input(headers.values("signature-input")).is_some_and(|list| {
             list.items.iter().any(|item| {
                 item.bare_item
                     .as_string()
@@ -212,13 +215,18 @@ impl MessageSigning {
     /// 6. `created` is present, not later than `now` plus the clock skew and not more
     ///    than the maximum age before `now`; `expires`, when present, is not before
     ///    `created` and not more than the clock skew before `now`.
-    /// 7. When `content-digest` is covered, a body was passed and is at most
-    ///    [`max_body_len`](Self::max_body_len) bytes.
-    /// 8. `ipk` decodes to a P-256 key.
-    /// 9. The signature base is rebuilt (RFC 9421 §2.5) and the ECDSA P-256 SHA-256
-    ///    signature verifies over it. Every covered header must be present.
-    /// 10. When `content-digest` is covered, the body matches its `sha-256` and
-    ///     `sha-512` members (at least one must be there).
+    /// 7. `ipk` decodes to a P-256 key.
+    /// 8. The signature base is rebuilt (RFC 9421 §2.5) over the request as
+    ///    [`SignedRequest`] addresses it, and the ECDSA P-256 SHA-256 signature
+    ///    verifies over it. Every covered header must be present.
+    /// 9. When `content-digest` is covered, the body was read
+    ///    ([`BodyNotProvided`](MessageSignatureError::BodyNotProvided) otherwise;
+    ///    [`BodyUnreadable`](MessageSignatureError::BodyUnreadable), answered 400,
+    ///    when reading it failed), is at most [`max_body_len`](Self::max_body_len)
+    ///    bytes ([`BodyTooLarge`](MessageSignatureError::BodyTooLarge), answered 413),
+    ///    and matches the `sha-256` and `sha-512` members of `Content-Digest` (at least
+    ///    one must be there). These come after the signature: only a request the app
+    ///    signed is told its body is too large.
     ///
     /// # Errors
     /// The first rule broken, as a [`MessageSignatureError`].
@@ -234,8 +242,8 @@ impl MessageSigning {
     {
         let ipk = ipk.filter(|ipk| !ipk.is_empty()).ok_or(Error::NoIpk)?;
         let signature = input::install_signature(
-            (request.headers)("signature"),
-            (request.headers)("signature-input"),
+            request.headers.values("signature"),
+            request.headers.values("signature-input"),
         )?;
         match signature.alg.as_deref() {
             None => return Err(Error::MissingAlgorithm),
@@ -246,23 +254,24 @@ impl MessageSigning {
             return Err(Error::TokenNotCovered);
         }
         self.check_times(signature.created, signature.expires, now)?;
-        let body = if signature.covers_field("content-digest") {
-            let body = request.body.ok_or(Error::BodyNotProvided)?;
+
+        let key = key::installation_key(ipk)?;
+        let address = request.address(&self.scheme);
+        let base =
+            base::signature_base(&signature.components, &signature.input, request, &address)?;
+        key::verify(&key, &base, &signature.signature)?;
+
+        // Only now is the digest header known to be the signer's; the body waits for it.
+        if signature.covers_field("content-digest") {
+            let body = match request.body {
+                Body::NotRead => return Err(Error::BodyNotProvided),
+                Body::Unreadable => return Err(Error::BodyUnreadable),
+                Body::Read(body) => body,
+            };
             if body.len() > self.max_body_len {
                 return Err(Error::BodyTooLarge);
             }
-            Some(body)
-        } else {
-            None
-        };
-
-        let key = key::installation_key(ipk)?;
-        let base = base::signature_base(&signature.components, &signature.input, request)?;
-        key::verify(&key, &base, &signature.signature)?;
-
-        // Only now is the digest header known to be the signer's; hashing waits for it.
-        if let Some(body) = body {
-            digest::check_content_digest((request.headers)("content-digest"), body)?;
+            digest::check_content_digest(request.headers.values("content-digest"), body)?;
         }
         Ok(())
     }
@@ -292,76 +301,6 @@ impl MessageSigning {
     }
 }
 
-/// A request as its signature covers it: what the client addressed and sent.
-///
-/// Build it from the request the server received:
-///
-/// - `method` as received (`GET`, not lower-cased);
-/// - `scheme` and `authority` as the **client** used them: behind a TLS-terminating
-///   proxy the scheme is `https` even though the server sees `http`. `authority` is the
-///   `Host` header (HTTP/1.1) or `:authority` (HTTP/2 and 3); it is lower-cased and a
-///   default port (`:443` for https, `:80` for http) dropped, as RFC 9421 §2.2.3 says;
-/// - `path_and_query` as in the request line, percent-encoding untouched
-///   (`/shapes?x=1`);
-/// - `headers`: every value the request has for a lower-case header name, as raw bytes,
-///   as for `ApproovVerifier::check_request`;
-/// - the body, with [`with_body`](Self::with_body), when
-///   [`MessageSigning::needs_body`] says so.
-pub struct SignedRequest<'r, F> {
-    method: &'r str,
-    scheme: &'r str,
-    authority: &'r str,
-    path: &'r str,
-    query: Option<&'r str>,
-    headers: F,
-    body: Option<&'r [u8]>,
-}
-
-impl<'r, F> SignedRequest<'r, F> {
-    /// A request without a body. `path_and_query` is split at its first `?`: `/a?` has
-    /// an empty query, `/a` none.
-    pub fn new(
-        method: &'r str,
-        scheme: &'r str,
-        authority: &'r str,
-        path_and_query: &'r str,
-        headers: F,
-    ) -> Self {
-        let (path, query) = match path_and_query.split_once('?') {
-            Some((path, query)) => (path, Some(query)),
-            None => (path_and_query, None),
-        };
-        SignedRequest {
-            method,
-            scheme,
-            authority,
-            path,
-            query,
-            headers,
-            body: None,
-        }
-    }
-
-    /// Adds the request's body, for a signature that covers `content-digest`.
-    pub fn with_body(mut self, body: &'r [u8]) -> Self {
-        self.body = Some(body);
-        self
-    }
-}
-
-impl<F> fmt::Debug for SignedRequest<'_, F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SignedRequest")
-            .field("method", &self.method)
-            .field("scheme", &self.scheme)
-            .field("authority", &self.authority)
-            .field("path", &self.path)
-            .field("query", &self.query)
-            .field("body_len", &self.body.map(<[u8]>::len))
-            .finish_non_exhaustive()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use base64::engine::general_purpose::STANDARD;
@@ -369,6 +308,19 @@ mod tests {
     use sfv::{Dictionary, ListEntry, Parser};
 
     use super::*;
+
+    /// The signature base of `request`, addressed as a default server would.
+    fn base_of<'h, F, I>(
+        components: &[input::Component],
+        input: &sfv::InnerList,
+        request: &SignedRequest<'_, F>,
+    ) -> Result<Vec<u8>, MessageSignatureError>
+    where
+        F: Fn(&str) -> I,
+        I: IntoIterator<Item = &'h [u8]>,
+    {
+        base::signature_base(components, input, request, &request.address("http"))
+    }
 
     /// RFC 9421 Appendix B.1.3, `test-key-ecc-p256`, public half.
     const RFC_P256_IPK: &str = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEqIVYZVLCrPZHGHjP17CTW0/+D9Lfw0EkjqF7xB4FivAxzic30tMM4GF+hR6Dxh71Z50VGGdldkkDXZCnTNnoXQ==";
@@ -436,13 +388,13 @@ mod tests {
         ];
         let input = sfv::InnerList::new(Vec::new());
         let request = SignedRequest::new("GET", "HTTPS", "API.Example.com:443", "", none);
-        let base = base::signature_base(&components, &input, &request).unwrap_or_default();
+        let base = base_of(&components, &input, &request).unwrap_or_default();
         assert_eq!(
             String::from_utf8_lossy(&base),
             "\"@path\": /\n\"@query\": ?\n\"@authority\": api.example.com\n\"@target-uri\": https://api.example.com/\n\"@request-target\": /\n\"@scheme\": https\n\"@signature-params\": ()"
         );
         let request = SignedRequest::new("GET", "http", "h:8080", "/a/b?", none);
-        let base = base::signature_base(&components, &input, &request).unwrap_or_default();
+        let base = base_of(&components, &input, &request).unwrap_or_default();
         assert_eq!(
             String::from_utf8_lossy(&base),
             "\"@path\": /a/b\n\"@query\": ?\n\"@authority\": h:8080\n\"@target-uri\": http://h:8080/a/b?\n\"@request-target\": /a/b?\n\"@scheme\": http\n\"@signature-params\": ()"
@@ -465,19 +417,19 @@ mod tests {
             input::Component::Field("x-list".into()),
             input::Component::Field("x-empty".into()),
         ];
-        let base = base::signature_base(&fields, &input, &request).unwrap_or_default();
+        let base = base_of(&fields, &input, &request).unwrap_or_default();
         assert_eq!(
             String::from_utf8_lossy(&base),
             "\"x-list\": a, b, c\n\"x-empty\": \n\"@signature-params\": ()"
         );
         let bad = [input::Component::Field("x-bad".into())];
         assert!(matches!(
-            base::signature_base(&bad, &input, &request),
+            base_of(&bad, &input, &request),
             Err(MessageSignatureError::Malformed(_))
         ));
         let absent = [input::Component::Field("x-absent".into())];
         assert_eq!(
-            base::signature_base(&absent, &input, &request),
+            base_of(&absent, &input, &request),
             Err(MessageSignatureError::CoveredHeaderMissing)
         );
     }

@@ -170,7 +170,10 @@ impl InstallationKey {
             .map(|name| Component::from_name(name))
             .collect::<Result<Vec<_>, _>>()?;
         let input = params.inner_list()?;
-        let base = signature_base(&components, &input, request)?;
+        // A request built with `SignedRequest::received` is addressed as a server
+        // with the default settings would address it.
+        let address = request.address("http");
+        let base = signature_base(&components, &input, request, &address)?;
         let signature: RawSignature = self.sign(&base);
 
         let mut ser = DictSerializer::new();

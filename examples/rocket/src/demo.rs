@@ -1,19 +1,18 @@
-//! What is only for the demo in the four example servers, so each `main.rs` shows the
-//! whole integration and nothing else: the command line (`--demo`), `HOST`/`PORT`,
-//! logging, the printed curl commands and the shutdown signal.
+//! What runs the example but is not the integration: the command line (`--demo`,
+//! `--help`), `HOST`/`PORT` (over Rocket's own address settings), logging, the demo
+//! secret and the curl commands printed with it, the SIGHUP key reload, and the lines
+//! logged once Rocket listens and when it stops.
 //!
-//! Not part of an integration: in your own server, the line that matters is
-//! `let verifier = ApproovVerifier::from_env()?;`.
-#![forbid(unsafe_code)]
-#![deny(missing_docs)]
+//! In your own server, the line that matters is `ApproovVerifier::from_env()?` in
+//! `main.rs`; keep what you need of this file, or do it your own way.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
 use std::process::exit;
 
-use approov_core::{ApproovVerifier, TokenMinter};
-
-/// The body of every success.
-pub const HELLO: &str = r#"{"message":"Hello, World!"}"#;
+use approov_rocket::approov_core::TokenMinter;
+use approov_rocket::ApproovVerifier;
+use rocket::fairing::AdHoc;
+use rocket::figment::Figment;
 
 /// A publicly known secret, for `--demo` only: never accepted without that flag.
 const DEMO_SECRET: &str = "ZGVtby1vbmx5LW5vdC1hLXNlY3JldC1hcHByb292LXJzLWRlbW8tc2VjcmV0ISE=";
@@ -23,22 +22,30 @@ const DEMO_AUTHORIZATION: &str = "Bearer demo-user-session";
 /// The `SessionId` value the demo's double-bound token is bound to.
 const DEMO_SESSION_ID: &str = "demo-session-1";
 
-/// How an example server was asked to start.
+/// What is logged when `RUST_LOG` is not set: `info`, but for Rocket's own lines about
+/// each request (`rocket::server`, and the `example_rocket::_` lines its route macros
+/// write when a guard fails). Rocket writes them through `log` for every request, 4 to
+/// 7 lines each, with no limit: they cost about as much CPU as Rocket itself, and a
+/// flood of bad tokens would fill a disk. approov-rs' own rejection lines (`info`, at
+/// most `APPROOV_LOG_LINES_PER_SECOND` per code) are kept. `RUST_LOG=info` shows
+/// Rocket's lines again.
+const DEFAULT_LOG: &str = "info,rocket=warn,rocket::server=error,example_rocket::_=error";
+
+/// How the server was asked to start.
 #[derive(Debug, Clone)]
-pub struct Options {
+pub(crate) struct Options {
     package: &'static str,
     /// `--demo`: use the built-in demo secret instead of the environment.
-    pub demo: bool,
-    /// Where to listen: `HOST` (default 127.0.0.1) and `PORT` (default: the
-    /// example's own port).
-    pub addr: SocketAddr,
+    pub(crate) demo: bool,
+    /// Where to listen: `HOST` (default 127.0.0.1) and `PORT` (default: `default_port`).
+    pub(crate) addr: SocketAddr,
 }
 
 impl Options {
     /// Reads the command line, `HOST` and `PORT`, and starts logging (`RUST_LOG`,
     /// default [`DEFAULT_LOG`], to stderr). A bad argument or address prints one line to
     /// stderr and exits with status 2.
-    pub fn from_args(package: &'static str, default_port: u16) -> Options {
+    pub(crate) fn from_args(package: &'static str, default_port: u16) -> Options {
         init_logging();
         let mut demo = false;
         for arg in std::env::args().skip(1) {
@@ -67,7 +74,7 @@ impl Options {
     }
 
     /// The demo verifier, with the built-in secret, after a loud warning that it is one.
-    pub fn demo_verifier(&self) -> ApproovVerifier {
+    pub(crate) fn demo_verifier(&self) -> ApproovVerifier {
         eprintln!(
             "\n\
              ************************************************************************\n\
@@ -85,7 +92,7 @@ impl Options {
 
     /// Says where the server listens (`addr` is the bound address: `PORT=0` picks a
     /// free port) and, with `--demo`, prints curl commands that work against it.
-    pub fn listening(&self, addr: SocketAddr) {
+    pub(crate) fn listening(&self, addr: SocketAddr) {
         tracing::info!("{} listening on http://{addr}", self.package);
         if self.demo {
             print_demo(addr);
@@ -97,12 +104,13 @@ impl Options {
     /// them in at once with [`ApproovVerifier::reload_from_env`]; a bad new
     /// configuration is logged and the keys in effect stay. Not with `--demo`, whose
     /// secret comes from no variable. Call it from within the server's runtime.
-    pub fn reload_keys_on_sighup(&self, verifier: &ApproovVerifier) {
+    pub(crate) fn reload_keys_on_sighup(&self, verifier: &ApproovVerifier) {
         if self.demo {
             return;
         }
         #[cfg(unix)]
         {
+            use rocket::tokio;
             use tokio::signal::unix::{signal, SignalKind};
             let verifier = verifier.clone();
             tokio::spawn(async move {
@@ -124,17 +132,56 @@ impl Options {
                 }
             });
         }
+        #[cfg(not(unix))]
+        let _ = verifier;
+    }
+
+    /// Rocket's configuration (`Rocket.toml`, `ROCKET_*`), with `HOST` and `PORT`
+    /// winning over `ROCKET_ADDRESS` and `ROCKET_PORT`.
+    pub(crate) fn rocket_config(&self) -> Figment {
+        rocket::Config::figment()
+            .merge(("address", self.addr.ip()))
+            .merge(("port", self.addr.port()))
+    }
+
+    /// A fairing that calls [`Options::listening`] once Rocket listens, with the
+    /// address it bound (`PORT=0` picks a free port).
+    pub(crate) fn on_liftoff(&self) -> AdHoc {
+        let options = self.clone();
+        AdHoc::on_liftoff("listening", move |rocket| {
+            let bound = rocket.config();
+            options.listening((bound.address, bound.port).into());
+            Box::pin(async {})
+        })
+    }
+
+    /// What `main` returns when Rocket does not launch: for an address it cannot bind,
+    /// one line naming it; otherwise Rocket's summary (its details are logged).
+    pub(crate) fn launch_error(&self, error: rocket::Error) -> Box<dyn std::error::Error> {
+        match error.kind() {
+            rocket::error::ErrorKind::Bind(e) => self.cannot_listen(e).into(),
+            _ => error.pretty_print().into(),
+        }
     }
 
     /// The error for an address the server cannot listen on, naming it.
-    pub fn cannot_listen(&self, error: impl std::fmt::Display) -> StartError {
+    fn cannot_listen(&self, error: impl std::fmt::Display) -> StartError {
         StartError(format!("cannot listen on {}: {error}", self.addr))
     }
 }
 
-/// Why a server could not start, printed the same by `Display` and `Debug` (so
+/// A fairing that logs that the server stops accepting and finishes the requests in
+/// flight: Rocket catches SIGTERM and Ctrl-C itself and drains them for its `shutdown`
+/// grace (2 s, then 3 s of mercy, by default).
+pub(crate) fn on_shutdown() -> AdHoc {
+    AdHoc::on_shutdown("stopping", |_| {
+        Box::pin(async { tracing::info!("shutting down: finishing the requests in flight") })
+    })
+}
+
+/// Why the server could not start, printed the same by `Display` and `Debug` (so
 /// `main` returning it prints one readable line).
-pub struct StartError(String);
+struct StartError(String);
 
 impl std::fmt::Display for StartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -173,15 +220,6 @@ fn address(default_port: u16) -> Result<SocketAddr, String> {
         .ok_or_else(|| format!("HOST {host:?} is not an IP address or a name that resolves"))
 }
 
-/// What is logged when `RUST_LOG` is not set: `info`, but for Rocket's own lines about
-/// each request (`rocket::server`, and the `example_rocket::_` lines its route macros
-/// write when a guard fails). Rocket writes them through `log` for every request, 4 to
-/// 7 lines each, with no limit: they cost about as much CPU as Rocket itself, and a
-/// flood of bad tokens would fill a disk. approov-rs' own rejection lines (`info`, at
-/// most `APPROOV_LOG_LINES_PER_SECOND` per code) are kept. `RUST_LOG=info` shows
-/// Rocket's lines again. (The other frameworks log nothing per request.)
-pub const DEFAULT_LOG: &str = "info,rocket=warn,rocket::server=error,example_rocket::_=error";
-
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG));
@@ -217,46 +255,4 @@ fn print_demo(addr: SocketAddr) {
          curl -i {url}/token-check\n\
          curl -i -H 'Approov-Token: {bound}' -H 'Authorization: Bearer someone-else' {url}/token-binding\n"
     );
-}
-
-/// Logs that the server stops accepting and finishes the requests in flight (for a
-/// framework that catches the signal itself).
-pub fn log_shutdown() {
-    tracing::info!("shutting down: finishing the requests in flight");
-}
-
-/// How long requests in flight may take to finish once the server is asked to stop.
-pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Resolves when the process is asked to stop (SIGTERM, or Ctrl-C / SIGINT), after
-/// logging it: for a server's graceful shutdown, which stops accepting and lets the
-/// requests in flight finish. The wait is bounded: [`SHUTDOWN_GRACE`] later the
-/// process exits (status 0) whatever is still running.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut term) => {
-                term.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-    log_shutdown();
-    tokio::spawn(async {
-        tokio::time::sleep(SHUTDOWN_GRACE).await;
-        tracing::warn!("requests still in flight after {SHUTDOWN_GRACE:?}: exiting");
-        std::process::exit(0)
-    });
 }

@@ -6,9 +6,10 @@
 //! (`aud`, `iss`, `sub`, `iat` in a real Approov token): most of what a check
 //! allocates. So the payload of the usual shape is checked here member by member,
 //! whole, without building anything, and kept; the claims are built from it the
-//! first time they are asked for. The verdict is the same as building them at once:
-//! a payload is kept only if [`parse_plain`](crate::claims) would read it, and
-//! anything else is parsed at once by serde_json, as before.
+//! first time they are asked for, by serde_json (`claims`). The verdict is the same as
+//! building them at once: a payload is kept only if the plain reader (`payload`) reads
+//! it whole, and serde_json reads any such payload to the same claims (the tests hold
+//! the two together); anything else is parsed at once by serde_json.
 
 use std::fmt;
 use std::ops::Range;
@@ -16,9 +17,10 @@ use std::sync::OnceLock;
 
 use serde_json::Map;
 
-use crate::claims::{parse_claims_with_serde, parse_plain, read_plain, PlainMembers};
-use crate::verifier::Dated;
-use crate::{ApproovClaims, TokenRejection};
+use super::claims::{parse_claims, ApproovClaims};
+use super::payload::{read_plain, PlainMembers};
+use super::Dated;
+use crate::TokenRejection;
 
 /// The claims of a token that passed, as a [`Verification`](crate::Verification)
 /// keeps them.
@@ -40,14 +42,14 @@ impl PassedClaims {
     /// has the usual shape, else parsed now.
     ///
     /// # Errors
-    /// As [`parse_claims`](crate::claims): the payload's claims are not acceptable.
+    /// As serde_json's reading: the payload's claims are not acceptable.
     pub(crate) fn read(json: &[u8]) -> Result<Self, TokenRejection> {
         let scanned = std::str::from_utf8(json)
             .ok()
             .and_then(|text| Some((text, Scan::of(text)?)));
         let Some((text, scan)) = scanned else {
-            // Not of the usual shape: serde_json judges it, as `parse_claims` would.
-            return parse_claims_with_serde(json).map(Self::from);
+            // Not of the usual shape: serde_json judges it.
+            return parse_claims(json).map(Self::from);
         };
         Ok(PassedClaims {
             exp: scan.exp,
@@ -95,9 +97,9 @@ impl PassedClaims {
     }
 
     fn build(&self) -> ApproovClaims {
-        // `Scan::of` accepted the payload, so `parse_plain` does (the tests hold the
+        // `Scan::of` accepted the payload, so serde_json reads it (the tests hold the
         // two together); the fallback only keeps this total.
-        parse_plain(self.json.as_bytes()).unwrap_or_else(|| ApproovClaims {
+        parse_claims(self.json.as_bytes()).unwrap_or_else(|_| ApproovClaims {
             exp: self.exp,
             nbf: self.nbf,
             ..unreachable_claims()
@@ -157,8 +159,8 @@ fn offset_of(part: &str, whole: &str) -> Range<usize> {
 /// its claims (duplicate names are looked for pairwise).
 const MAX_OTHER_CLAIMS: usize = 16;
 
-/// A plain payload read member by member with the rules of `parse_plain`, keeping
-/// only what a check needs.
+/// A plain payload read member by member, each claim at most once, `exp` a number and
+/// the typed claims strings, keeping only what a check needs.
 #[derive(Default)]
 struct Scan<'j> {
     exp: u64,
@@ -173,8 +175,8 @@ struct Scan<'j> {
 }
 
 impl<'j> Scan<'j> {
-    /// The scan of a payload `parse_plain` reads, or `None` for one it leaves to
-    /// serde_json (and for more than [`MAX_OTHER_CLAIMS`] other claims).
+    /// The scan of a plain payload, or `None` for one it leaves to serde_json (and for
+    /// more than [`MAX_OTHER_CLAIMS`] other claims).
     fn of(json: &'j str) -> Option<Self> {
         let mut scan = Scan::default();
         read_plain(json, &mut scan)?;
@@ -241,7 +243,7 @@ impl<'j> PlainMembers<'j> for Scan<'j> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::claims::{parse_claims, TYPED};
+    use crate::token::claims::TYPED;
 
     fn read(json: &str) -> Result<PassedClaims, TokenRejection> {
         PassedClaims::read(json.as_bytes())
@@ -313,5 +315,159 @@ mod tests {
         let passed = read(&json).unwrap_or_else(|e| panic!("{e}"));
         assert!(passed.is_built());
         assert_eq!(passed.claims().other.len(), MAX_OTHER_CLAIMS + 1);
+    }
+
+    /// serde_json's reading, for the plain reader to be held against.
+    fn by_serde(json: &[u8]) -> Result<ApproovClaims, TokenRejection> {
+        parse_claims(json)
+    }
+
+    #[test]
+    fn the_plain_reader_takes_approov_tokens_as_serde_json_does() {
+        for json in [
+            r#"{"exp":1700000000,"ip":"1.2.3.4","did":"ExampleApproovDeviceID=="}"#,
+            r#"{"exp":1700000000,"iat":1699999990,"did":"d","pay":"w1Xc6WwWEogNEZQP/dkBTThsJT4MNlKmzQanIm970rY="}"#,
+            r#" { "exp" : 0 , "nbf":3,"arc":"a b","ipk":"MFkw","iss":"approov.io" , "":"" } "#,
+            "{\"exp\":5,\"é\":\"ü\u{7f}\"}",
+            "{\"exp\":18446744073709551615,\r\n\t\"sub\":\"x\"}",
+            // The last number of 19 digits, the first of 20, and a leading "0" alone.
+            r#"{"exp":9999999999999999999,"a":10000000000000000000,"b":0}"#,
+        ] {
+            let passed = read(json).unwrap_or_else(|e| panic!("{json}: {e}"));
+            assert!(!passed.is_built(), "{json}");
+            assert_eq!(Ok(passed.claims()), by_serde(json.as_bytes()).as_ref());
+        }
+    }
+
+    #[test]
+    fn the_plain_reader_leaves_the_rest_to_serde_json() {
+        for json in [
+            r#"{"exp":18446744073709551616}"#,
+            r#"{"exp":99999999999999999999}"#,
+            r#"{"exp":01}"#,
+            r#"{"exp":00}"#,
+            r#"{"exp":-1}"#,
+            r#"{"exp":1.5}"#,
+            r#"{"exp":1e3}"#,
+            r#"{"exp":1E3}"#,
+            r#"{"exp":"5"}"#,
+            r#"{"exp":5,"exp":5}"#,
+            r#"{"exp":5,"did":"a","did":"a"}"#,
+            r#"{"exp":5,"x":1,"x":1}"#,
+            r#"{"exp":5,"did":5}"#,
+            r#"{"exp":5,"did":null}"#,
+            r#"{"exp":5,"a":"\u0041"}"#,
+            "{\"exp\":5,\"a\":\"\t\"}",
+            r#"{"exp":5,"a":true}"#,
+            r#"{"exp":5,"a":[1]}"#,
+            r#"{"exp":5,"a":{}}"#,
+            r#"{"exp":5,}"#,
+            r#"{"exp":5} x"#,
+            r#"{"exp":5"#,
+            r#"{"exp" 5}"#,
+            r#"{"did":"d"}"#,
+            "{}",
+            "[]",
+            "",
+        ] {
+            assert!(Scan::of(json).is_none(), "{json}");
+        }
+        let not_text = PassedClaims::read(b"{\"exp\":5,\"a\":\"\xff\"}");
+        assert!(not_text.is_err());
+    }
+
+    mod against_serde_json {
+        use proptest::prelude::*;
+
+        use super::{by_serde, PassedClaims, Scan};
+
+        /// A member as Approov writes them: a name without escapes, a plain string or
+        /// a non-negative integer.
+        fn plain_member() -> impl Strategy<Value = String> {
+            let name = prop::sample::select(vec![
+                "nbf", "ip", "did", "arc", "pay", "ipk", "iat", "iss", "sub", "jti", "", "a b",
+            ]);
+            let value = prop_oneof![
+                any::<u64>().prop_map(|n| n.to_string()),
+                (0u64..2_000_000_000).prop_map(|n| n.to_string()),
+                "[ -~]{0,12}".prop_map(|s| format!("{s:?}")),
+                "[ -~é]{8,40}".prop_map(|s| format!("{s:?}")),
+            ];
+            (name, space(), value, space()).prop_map(|(name, before, value, after)| {
+                format!("\"{name}\"{before}:{after}{value}")
+            })
+        }
+
+        /// Any other member, valid JSON or not.
+        fn odd_member() -> impl Strategy<Value = String> {
+            let name = prop::sample::select(vec!["exp", "nbf", "did", "iat", "é", "\\u0065xp"]);
+            let value = prop_oneof![
+                any::<i64>().prop_map(|n| n.to_string()),
+                Just("007".to_owned()),
+                Just("-0".to_owned()),
+                Just("18446744073709551616".to_owned()),
+                Just("1.5".to_owned()),
+                Just("2e9".to_owned()),
+                Just("null".to_owned()),
+                Just("true".to_owned()),
+                Just("[1,\"a\"]".to_owned()),
+                Just("{\"a\":1}".to_owned()),
+                "\\PC{0,6}".prop_map(|s| format!("{s:?}")),
+                "[a-z\\\\\"]{0,6}".prop_map(|s| format!("\"{s}\"")),
+                // Long enough for the eight-byte steps, something odd anywhere in it.
+                "[a-z0-9+/=é\\\\\"\u{1}\t\u{7f}]{8,40}".prop_map(|s| format!("\"{s}\"")),
+            ];
+            (name, space(), value, space()).prop_map(|(name, before, value, after)| {
+                format!("\"{name}\"{before}:{after}{value}")
+            })
+        }
+
+        fn space() -> impl Strategy<Value = &'static str> + Clone {
+            prop::sample::select(vec!["", "", "", " ", "\n\t", "\r"])
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(8000))]
+
+            #[test]
+            fn what_the_plain_reader_accepts_serde_json_reads_the_same(
+                members in prop::collection::vec(prop_oneof![8 => plain_member(), 1 => odd_member()], 0..7),
+                exp in prop::option::weighted(0.9, (any::<u64>(), any::<prop::sample::Index>())),
+                lead in space(),
+                tail in prop::sample::select(vec!["", "", "", " ", "x", ",", "}"]),
+                cut in any::<prop::sample::Index>(),
+                flip in any::<prop::sample::Index>(),
+                mutate in 0u8..8,
+            ) {
+                let mut members = members;
+                if let Some((exp, at)) = exp {
+                    members.insert(at.index(members.len() + 1), format!("\"exp\":{exp}"));
+                }
+                let mut json = format!("{lead}{{{}}}{tail}", members.join(",")).into_bytes();
+                // Now and then a byte cut off or changed, so broken JSON is tried too.
+                match mutate {
+                    0 => json.truncate(cut.index(json.len() + 1)),
+                    1 if !json.is_empty() => {
+                        let at = flip.index(json.len());
+                        json[at] = json[at].wrapping_add(1);
+                    }
+                    _ => {}
+                }
+                let passed = PassedClaims::read(&json);
+                let scanned = std::str::from_utf8(&json).ok().and_then(Scan::of).is_some();
+                if scanned {
+                    // Kept unbuilt, its `pay` read at once, and serde_json reads it to
+                    // the same claims.
+                    let serde = by_serde(&json).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    let passed = passed.map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    prop_assert!(!passed.is_built());
+                    prop_assert_eq!(passed.pay(), serde.pay.as_deref());
+                    prop_assert_eq!(passed.claims(), &serde);
+                } else {
+                    // Judged by serde_json at once.
+                    prop_assert_eq!(passed.map(PassedClaims::into_claims), by_serde(&json));
+                }
+            }
+        }
     }
 }

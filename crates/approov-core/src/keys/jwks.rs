@@ -8,7 +8,9 @@ use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
-use crate::keys::{shown, Algorithm, KeyError, PublicKey};
+use super::algorithm::Algorithm;
+use super::error::{shown, KeyError};
+use super::public::PublicKey;
 
 /// JWK members are base64url without padding (RFC 7515 §2); padding is tolerated.
 const JWK_BASE64: GeneralPurpose = GeneralPurpose::new(

@@ -1,12 +1,20 @@
 //! Where a verifier's keys live: one [`KeySet`] behind an atomic pointer, read by
 //! every check without a lock and replaced whole, so that no check ever sees half of
-//! an update.
+//! an update; and the JWKS URL that refreshes part of it in the background.
+
+#[cfg(feature = "jwks-url")]
+mod remote;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use arc_swap::{ArcSwap, Guard};
 
+use crate::config::ConfigError;
+#[cfg(feature = "jwks-url")]
+use crate::keys::shown;
 use crate::KeySet;
+#[cfg(feature = "jwks-url")]
+pub use remote::{JwksUrl, DEFAULT_JWKS_COOL_DOWN, DEFAULT_JWKS_REFRESH, DEFAULT_JWKS_TIMEOUT};
 
 /// The keys of a verifier and of every clone of it.
 pub(crate) struct KeyStore {
@@ -17,7 +25,7 @@ pub(crate) struct KeyStore {
     sources: Mutex<Sources>,
     /// The JWKS URL being refreshed, if any.
     #[cfg(feature = "jwks-url")]
-    remote: arc_swap::ArcSwapOption<crate::remote::Remote>,
+    remote: arc_swap::ArcSwapOption<remote::Remote>,
 }
 
 struct Sources {
@@ -73,8 +81,7 @@ impl KeyStore {
         if let Some(fetched) = &sources.fetched {
             let (merged, clashes) = (*sources.given).clone().with_keys_preferring_ours(fetched);
             if !clashes.is_empty() {
-                let clashes: Vec<String> =
-                    clashes.iter().map(|kid| crate::keys::shown(kid)).collect();
+                let clashes: Vec<String> = clashes.iter().map(|kid| shown(kid)).collect();
                 tracing::warn!(
                     kids = %clashes.join(", "),
                     "keys fetched from the JWKS URL have the ids of keys given to the verifier: \
@@ -102,24 +109,48 @@ impl KeyStore {
     }
 
     /// Replaces every key source at once: the given keys (unless `given` is `None`)
-    /// and, when `remote` is set, the JWKS URL (already fetched once) whose refresher
-    /// starts now; the JWKS URL refreshed until now, if any, is dropped.
+    /// and, when `remote` is set, the JWKS URL whose refresher starts now, with the set
+    /// fetched from it (or `None` when that fetch failed: the refresher fetches at
+    /// once, and again after each failure); the JWKS URL refreshed until now, if any,
+    /// is dropped.
     #[cfg(feature = "jwks-url")]
     pub(crate) fn replace(
         self: &Arc<Self>,
         given: Option<KeySet>,
-        remote: Option<(crate::JwksUrl, KeySet)>,
-    ) -> Result<(), crate::ConfigError> {
+        remote: Option<(JwksUrl, Option<KeySet>)>,
+    ) -> Result<(), ConfigError> {
         let mut sources = self.lock();
         let (remote, fetched) = match remote {
             Some((url, fetched)) => {
+                let store = Arc::downgrade(self);
+                let on_fetch: remote::OnFetch = Box::new(move |remote, fetched| {
+                    let Some(store) = store.upgrade() else {
+                        return false;
+                    };
+                    match fetched {
+                        Ok(keys) => store.fetched(remote, keys),
+                        Err(error) => store.fetch_failed(remote, &error),
+                    }
+                });
+                // Not fetched now, but fetched from this very URL before (a reload while it
+                // is down): its last good set stays until the refresher fetches anew.
+                let same_url = self
+                    .remote
+                    .load()
+                    .as_ref()
+                    .is_some_and(|current| current.url() == url.url());
+                let fetched = match fetched {
+                    Some(fetched) => Some(Arc::new(fetched)),
+                    None if same_url => sources.fetched.clone(),
+                    None => None,
+                };
                 let remote =
-                    crate::remote::Remote::start(url, Arc::downgrade(self)).map_err(|e| {
-                        crate::ConfigError::JwksRefresher {
+                    remote::Remote::start(url, fetched.is_none(), on_fetch).map_err(|e| {
+                        ConfigError::JwksRefresher {
                             reason: e.to_string(),
                         }
                     })?;
-                (Some(remote), Some(Arc::new(fetched)))
+                (Some(remote), fetched)
             }
             None => (None, None),
         };
@@ -140,7 +171,7 @@ impl KeyStore {
         self: &Arc<Self>,
         given: Option<KeySet>,
         remote: Option<std::convert::Infallible>,
-    ) -> Result<(), crate::ConfigError> {
+    ) -> Result<(), ConfigError> {
         if let Some(never) = remote {
             match never {}
         }
@@ -153,7 +184,7 @@ impl KeyStore {
     /// The refresher of `remote` fetched `keys`. Returns false when `remote` is no
     /// longer this store's JWKS URL: its refresher stops.
     #[cfg(feature = "jwks-url")]
-    pub(crate) fn fetched(&self, remote: &Arc<crate::remote::Remote>, keys: KeySet) -> bool {
+    pub(crate) fn fetched(&self, remote: &Arc<remote::Remote>, keys: KeySet) -> bool {
         let mut sources = self.lock();
         if !self.is_current(remote) {
             return false;
@@ -176,27 +207,30 @@ impl KeyStore {
     /// The refresher of `remote` failed to fetch: the last good set stays. Returns
     /// false when `remote` is no longer this store's JWKS URL.
     #[cfg(feature = "jwks-url")]
-    pub(crate) fn fetch_failed(&self, remote: &Arc<crate::remote::Remote>, error: &str) -> bool {
+    pub(crate) fn fetch_failed(&self, remote: &Arc<remote::Remote>, error: &str) -> bool {
         let sources = self.lock();
         if !self.is_current(remote) {
             return false;
         }
-        let kept = sources
-            .fetched
-            .as_deref()
-            .map(KeySet::summary)
-            .unwrap_or_default();
-        tracing::warn!(
-            url = %remote.url(),
-            error = %error,
-            kept = %kept,
-            "JWKS refresh failed; keeping the last good key set"
-        );
+        match sources.fetched.as_deref() {
+            Some(kept) => tracing::warn!(
+                url = %remote.url(),
+                error = %error,
+                kept = %kept.summary(),
+                "JWKS refresh failed; keeping the last good key set"
+            ),
+            None => tracing::warn!(
+                url = %remote.url(),
+                error = %error,
+                "JWKS fetch failed; the other keys configured stay in effect, and it is \
+                 fetched again after the cool-down"
+            ),
+        }
         true
     }
 
     #[cfg(feature = "jwks-url")]
-    fn is_current(&self, remote: &Arc<crate::remote::Remote>) -> bool {
+    fn is_current(&self, remote: &Arc<remote::Remote>) -> bool {
         self.remote
             .load()
             .as_ref()

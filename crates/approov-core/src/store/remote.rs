@@ -10,16 +10,16 @@ use std::borrow::Cow;
 use std::io::Read as _;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use reqwest::Url;
 
-use crate::store::KeyStore;
-use crate::{ConfigError, KeySet, JWKS_URL_VAR};
+use crate::config::{ConfigError, DEFAULT_JWKS_REFRESH_SECS, JWKS_URL_VAR};
+use crate::KeySet;
 
 /// How often the JWKS at a URL is fetched again, by default.
-pub const DEFAULT_JWKS_REFRESH: Duration = Duration::from_secs(crate::DEFAULT_JWKS_REFRESH_SECS);
+pub const DEFAULT_JWKS_REFRESH: Duration = Duration::from_secs(DEFAULT_JWKS_REFRESH_SECS);
 
 /// How long after a fetch a token with an unknown `kid` may start another one, by
 /// default.
@@ -36,13 +36,19 @@ const MAX_REDIRECTS: usize = 3;
 
 /// Where a verifier fetches a JWKS, and how often (the `jwks-url` feature).
 ///
-/// The document is fetched once when the verifier is configured (which fails if that
-/// fetch fails: a server does not start without its keys), then again every
+/// The document is fetched once when the verifier is configured, then again every
 /// [`refresh_every`](Self::refresh_every) in a background thread. A token whose
 /// `kid` is unknown is rejected at once, and starts an early fetch unless one started
 /// less than [`cool_down`](Self::cool_down) ago, so a new key is picked up within
 /// seconds while a flood of made-up `kid`s causes at most one fetch per cool-down. A
 /// failed refresh keeps the last good set and logs why at `warn`.
+///
+/// When that first fetch fails, [`ApproovVerifier::with_jwks_url`](crate::ApproovVerifier::with_jwks_url)
+/// fails: a server does not start without keys. From the environment
+/// (`APPROOV_JWKS_URL`) it fails only when no other key source is set; with a secret or
+/// another JWKS beside it, the server starts with those, warns, and keeps fetching in
+/// the background (after each failure, again after the cool-down) until the document
+/// arrives.
 ///
 /// Only `https` is fetched, or `http` to a loopback address (`127.0.0.1`, `[::1]`,
 /// `localhost`): keys fetched in the clear could be replaced on the way.
@@ -228,6 +234,11 @@ fn describe(error: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
+/// What the refresher does with each fetch's outcome: `false` when the URL is no
+/// longer in use (its refresher then stops). Given by the key store, so that this
+/// module knows nothing of it.
+pub(crate) type OnFetch = Box<dyn Fn(&Arc<Remote>, Result<KeySet, String>) -> bool + Send + Sync>;
+
 /// A JWKS URL being refreshed, shared by its refresher thread and the key store.
 pub(crate) struct Remote {
     config: JwksUrl,
@@ -242,13 +253,18 @@ pub(crate) struct Remote {
 }
 
 impl Remote {
-    /// Starts the refresher of `config`, whose document was just fetched.
-    pub(crate) fn start(config: JwksUrl, store: Weak<KeyStore>) -> std::io::Result<Arc<Remote>> {
+    /// Starts the refresher of `config`: its first fetch at once when `fetch_first`
+    /// (the document could not be fetched yet), else after the refresh interval.
+    pub(crate) fn start(
+        config: JwksUrl,
+        fetch_first: bool,
+        on_fetch: OnFetch,
+    ) -> std::io::Result<Arc<Remote>> {
         let remote = Arc::new(Remote {
             config,
             started: Instant::now(),
             last_fetch_ms: AtomicU64::new(0),
-            early: AtomicBool::new(false),
+            early: AtomicBool::new(fetch_first),
             stop: AtomicBool::new(false),
             thread: OnceLock::new(),
         });
@@ -256,12 +272,11 @@ impl Remote {
             .name("approov-jwks-refresh".into())
             .spawn({
                 let remote = remote.clone();
-                move || remote.run(&store)
+                move || remote.run(&on_fetch)
             })?;
         let _ = remote.thread.set(thread.thread().clone());
         Ok(remote)
     }
-
     pub(crate) fn url(&self) -> &str {
         self.config.url()
     }
@@ -294,7 +309,7 @@ impl Remote {
         }
     }
 
-    fn run(self: &Arc<Self>, store: &Weak<KeyStore>) {
+    fn run(self: &Arc<Self>, on_fetch: &OnFetch) {
         let mut next = Instant::now() + self.config.refresh;
         loop {
             loop {
@@ -313,13 +328,8 @@ impl Remote {
             self.last_fetch_ms.store(self.now_ms(), Ordering::Release);
             let fetched = self.config.fetch();
             self.early.store(false, Ordering::Release);
-            let Some(store) = store.upgrade() else { return };
-            let (current, ok) = match fetched {
-                Ok(keys) => (store.fetched(self, keys), true),
-                Err(error) => (store.fetch_failed(self, &error), false),
-            };
-            drop(store);
-            if !current {
+            let ok = fetched.is_ok();
+            if !on_fetch(self, fetched) {
                 return;
             }
             let wait = if ok {

@@ -1,0 +1,115 @@
+//! The verifier's constructors from the environment (and a `.env` file): every
+//! setting read and checked before any is used or announced.
+
+use crate::config::{
+    message_signing_from_env, parse_log_limit, ConfigError, Env, EnvKeys, Secret, SecretEncoding,
+    LOG_LINES_VAR, MODE_VAR,
+};
+use crate::keys::KeySet;
+use crate::message_signing::MessageSigning;
+
+use super::ApproovVerifier;
+
+impl ApproovVerifier {
+    /// Reads the whole configuration from the process environment, else from a
+    /// `.env` file in the working directory (the environment wins, variable by
+    /// variable):
+    ///
+    /// - the secret, from `APPROOV_BASE64URL_SECRET` (as `approov secret -get
+    ///   base64url` prints it, padded or not) and/or `APPROOV_BASE64_SECRET` (as
+    ///   `approov secret -get base64` prints it); when both are set they must hold
+    ///   the same secret. During a rotation a variable may hold two secrets (or more),
+    ///   separated by a comma: tokens signed with either pass;
+    /// - the public keys of an Approov keyset, as a JWKS document in `APPROOV_JWKS`,
+    ///   in the file `APPROOV_JWKS_FILE` names, and/or at the URL `APPROOV_JWKS_URL`
+    ///   (the `jwks-url` feature: fetched now, and again every
+    ///   `APPROOV_JWKS_REFRESH_SECS` seconds, default 300; see `JwksUrl`);
+    ///   see [`KeySet::with_jwks_json`] for which keys are used;
+    /// - `APPROOV_MODE`: `enforce` (the default) or `monitor` (see [`Mode`](crate::Mode));
+    /// - `APPROOV_LOG_LINES_PER_SECOND`: how many lines each failure code may write per
+    ///   second (default 5; `unlimited` to log every failure; see
+    ///   [`with_log_limit`](Self::with_log_limit));
+    /// - for routes that require installation message signing (see
+    ///   [`MessageSigning`]): `APPROOV_MESSAGE_SIGNATURE_MAX_AGE_SECS` (default 300),
+    ///   `APPROOV_MESSAGE_SIGNATURE_CLOCK_SKEW_SECS` (default 60),
+    ///   `APPROOV_MESSAGE_SIGNATURE_MAX_BODY_BYTES` (default 1 MiB) and
+    ///   `APPROOV_MESSAGE_SIGNATURE_SCHEME` (`http`, the default, or `https` behind a
+    ///   proxy that terminates TLS).
+    ///
+    /// Any key source may be set alone or with others; a `kid` in two sources is
+    /// refused. The keys in effect are logged at `info`.
+    ///
+    /// # Errors
+    /// No key source is set; a secret is empty or does not decode (a base64url value
+    /// in `APPROOV_BASE64_SECRET` is recognised as such), or the two secret variables
+    /// differ; a JWKS is not usable, its file cannot be read, its URL is not `https`
+    /// or cannot be fetched (or is set in a build without `jwks-url`); or
+    /// `APPROOV_MODE`, `APPROOV_LOG_LINES_PER_SECOND` or `APPROOV_JWKS_REFRESH_SECS`
+    /// has another value. The error names the variable and says what to do.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let env = Env::process();
+        // Every setting is read and checked first: a bad one refuses the start before
+        // anything is announced or fetched.
+        let mode = env.get(MODE_VAR)?.map(|mode| mode.parse()).transpose()?;
+        let log_limit = env
+            .get(LOG_LINES_VAR)?
+            .map(|limit| parse_log_limit(&limit))
+            .transpose()?;
+        let signing = message_signing_from_env(&env, MessageSigning::default())?;
+        let keys = EnvKeys::read(&env)?;
+        env.warn_unknown_vars();
+
+        let mut verifier = Self::from_keys(KeySet::new());
+        if let Some(limit) = log_limit {
+            verifier = verifier.with_log_limit(limit);
+        }
+        verifier = verifier.with_message_signing(signing);
+        verifier.install_env_keys(keys)?;
+        if let Some(mode) = mode {
+            verifier = verifier.with_mode(mode);
+        }
+        Ok(verifier)
+    }
+
+    /// Reads the keys again as [`from_env`](Self::from_env) does — the secret
+    /// variables, `APPROOV_JWKS`, the file `APPROOV_JWKS_FILE` names and the document
+    /// at `APPROOV_JWKS_URL` (fetched once now, then refreshed) — and swaps them in
+    /// at once, for this verifier and every clone of it: for a server's `SIGHUP`
+    /// handler. A check runs wholly with the old keys or wholly with the new ones.
+    /// `.env` is read afresh; the process environment still wins over it.
+    /// `APPROOV_MODE` and `APPROOV_LOG_LINES_PER_SECOND` are not read again.
+    ///
+    /// To rotate a key without a window where tokens fail: add the new key beside the
+    /// old one and reload; once no token signed with the old key can still be valid
+    /// (Approov tokens live minutes), remove it and reload again.
+    ///
+    /// It blocks while the JWKS URL is fetched (at most its timeout): from async code,
+    /// call it in `spawn_blocking`.
+    ///
+    /// # Errors
+    /// As `from_env`; the keys in effect then stay as they were.
+    pub fn reload_from_env(&self) -> Result<(), ConfigError> {
+        self.install_env_keys(EnvKeys::read(&Env::process())?)
+    }
+
+    /// Reads the secret from the variable `var` (the environment, else `./.env`),
+    /// written in `encoding`. It does not read `APPROOV_MODE`.
+    ///
+    /// # Errors
+    /// The variable is missing, empty or does not decode; the error names it.
+    pub fn from_env_var(var: &str, encoding: SecretEncoding) -> Result<Self, ConfigError> {
+        Secret::from_env_var(&Env::process(), var, encoding).map(Self::from_decoded)
+    }
+
+    /// Swaps in the keys the environment configures (fetching its JWKS URL, if any),
+    /// for this verifier and every clone, then says which keys are in effect.
+    fn install_env_keys(&self, keys: EnvKeys) -> Result<(), ConfigError> {
+        #[cfg(feature = "jwks-url")]
+        let remote = Self::fetch_env_url(&keys)?;
+        #[cfg(not(feature = "jwks-url"))]
+        let remote = None;
+        self.keys.replace(Some(keys.local), remote)?;
+        tracing::info!(keys = %self.keys.current().summary(), "Approov keys in effect");
+        Ok(())
+    }
+}
