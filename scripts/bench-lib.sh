@@ -54,6 +54,19 @@ mint_token() {
 
 new_secret() { head -c 64 /dev/urandom | base64 -w0; }
 
+# sign_requests SECRET URL COUNT: COUNT requests to URL signed by a fresh installation
+# key (RFC 9421 `install`, the tool's default components), each its own signature
+# (`created` a second apart), with a token for SECRET whose `ipk` is that key; printed
+# as header lines, a blank line between requests.
+sign_requests() {
+  local secret=$1 url=$2 count=$3 key tok
+  key=$bench_tmp/installation-$RANDOM.pem
+  "$bin/approov-token" keygen --out "$key" >/dev/null
+  tok=$(APPROOV_BASE64_SECRET=$secret "$bin/approov-token" mint --secret-env APPROOV_BASE64_SECRET \
+    --expires-in 86400 --ipk-from "$key")
+  "$bin/approov-token" sign-request --key "$key" --token "$tok" --headers-only --count "$count" "$url"
+}
+
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -71,7 +84,9 @@ start_server() {
   [[ -n ${BENCH_RUST_LOG-} ]] && env_args+=("RUST_LOG=$BENCH_RUST_LOG")
   # Appending, so that a caller may empty the file between runs to save disk space.
   : >"$log"
+  # Signed requests are made before the rounds: accepted up to a day old.
   env "${env_args[@]}" APPROOV_BASE64_SECRET="$secret" HOST=127.0.0.1 PORT="$port" \
+    APPROOV_MESSAGE_SIGNATURE_MAX_AGE_SECS=86400 \
     taskset -c "$server_core" "$(server_binary "$name")" >>"$log" 2>&1 &
   server_pid=$!
   server_pids+=("$server_pid")
@@ -176,6 +191,38 @@ function done(summary, latency, requests)
     table.concat(parts, ",")))
 end
 EOF
+
+# The wrk script of signed requests: the status counting above, and each request the
+# next of the file SIGNED_REQUESTS names (header blocks, a blank line between them).
+signed_lua=$bench_tmp/signed.lua
+{
+  cat "$status_lua"
+  cat <<'EOF'
+
+local signed = {}
+do
+  local block = {}
+  for line in io.lines(os.getenv("SIGNED_REQUESTS")) do
+    if line == "" then
+      table.insert(signed, block)
+      block = {}
+    else
+      local name, value = line:match("^([^:]+): (.*)$")
+      block[name] = value
+    end
+  end
+  if next(block) then table.insert(signed, block) end
+end
+local next_request = 0
+
+function request()
+  next_request = next_request % #signed + 1
+  local headers = {}
+  for name, value in pairs(signed[next_request]) do headers[name] = value end
+  return wrk.format("GET", nil, headers)
+end
+EOF
+} >"$signed_lua"
 
 # result_field FIELD <<<"$wrk_output": one value of the RESULT line.
 result_field() {

@@ -6,9 +6,13 @@
 # - Each server runs alone on core 0 (`taskset -c 0`), wrk on core 1, with a fresh
 #   secret per server and the log level a user gets by default (stdout and stderr go
 #   to a file whose growth is reported: what a flood of rejections writes).
-# - Four scenarios, the same Approov-Token header on every request: /unprotected (the
-#   framework alone), /token-check with a valid token, with garbage, and with a
-#   well-formed token signed with another secret.
+# - Five scenarios: /unprotected (the framework alone), /token-check with a valid
+#   token, with garbage, and with a well-formed token signed with another secret (the
+#   same Approov-Token header on every request), and /token-message-signing with a
+#   valid token and an RFC 9421 installation signature (ECDSA P-256), every request
+#   its own: 2,000 signed requests, `created` a second apart, made before the rounds
+#   (`approov-token sign-request --count`) and sent in turn by a wrk Lua script (the
+#   servers accept signatures up to a day old). The peer has no signed route.
 # - Rounds are interleaved (round, then server, then scenario) so a noisy neighbour
 #   slows every server a little rather than one a lot; even rounds take the scenarios
 #   in reverse order (a drift within a round favours no scenario); medians are reported.
@@ -75,7 +79,7 @@ import csv, statistics, sys
 
 path, clk_tck = sys.argv[1], int(sys.argv[2])
 rows = [r for r in csv.DictReader(open(path), delimiter="\t") if r["round"] != "0"]
-scenarios = ["unprotected", "valid", "garbage", "bad-signature"]
+scenarios = ["unprotected", "valid", "garbage", "bad-signature", "signed"]
 frameworks = list(dict.fromkeys(r["framework"] for r in rows))
 
 def measure(r):
@@ -157,6 +161,8 @@ for fw in frameworks:
     for s in scenarios:
         key = (fw, s)
         n_ok, n_bad = len(runs.get(key, {})), failures.get(key, 0)
+        if n_ok + n_bad == 0:
+            continue
         print(f"{fw:<9} {s:<14} {fmt(median(key, 'rps'), ',.0f'):>9} {fmt(median(key, 'p99'), '.0f'):>7} "
               f"{fmt(median(key, 'cpu'), '.2f'):>10} {fmt(best(key, 'cpu'), '.2f'):>6} {fmt(median(key, 'busy'), '.0f'):>6} {fmt(median(key, 'waited'), '.0f'):>8} "
               f"{fmt(median(key, 'log'), ',.0f'):>10} {fmt(median(key, 'log_per_req'), '.1f'):>9} "
@@ -214,6 +220,17 @@ for fw in frameworks:
     if user:
         line += f" {fmt(paired_flood(fw, 'garbage', 'user'), '.3f'):>13} {fmt(paired_flood(fw, 'bad-signature', 'user'), '.3f'):>13}"
     print(line)
+
+signed = [fw for fw in frameworks if runs.get((fw, "signed"))]
+if signed:
+    print()
+    print("Signed requests (/token-message-signing: the token, then the installation signature, one")
+    print("ECDSA P-256 verify each): medians; CPU over /token-check's with a valid token, each round's own pair.")
+    print(f"{'framework':<9} {'req/s':>9} {'CPU µs/req':>10} {'best':>6} {'CPU ÷ valid':>11}")
+    for fw in signed:
+        key = (fw, "signed")
+        print(f"{fw:<9} {fmt(median(key, 'rps'), ',.0f'):>9} {fmt(median(key, 'cpu'), '.2f'):>10} "
+              f"{fmt(best(key, 'cpu'), '.2f'):>6} {fmt(paired(fw, 'signed', 'valid', 'cpu', lambda s, v: s / v), '.2f'):>11}")
 
 if "axum" in frameworks and "peer" in frameworks:
     a, p = median(("axum", "valid"), "cpu"), median(("peer", "valid"), "cpu")
@@ -283,11 +300,12 @@ scenarios=(
   "valid|/token-check|valid|200"
   "bad-signature|/token-check|other-secret|401"
   "garbage|/token-check|garbage|401"
+  "signed|/token-message-signing|signed|200"
 )
 
 ((do_build)) && build "${frameworks[@]}"
 
-declare -A port pid log token
+declare -A port pid log token signed
 for fw in "${frameworks[@]}"; do
   secret=$(new_secret)
   token[$fw.valid]=$(mint_token "$secret" 86400)
@@ -295,6 +313,10 @@ for fw in "${frameworks[@]}"; do
   token[$fw.other-secret]=$(mint_token "$(new_secret)" 86400)
   port[$fw]=$(free_port)
   log[$fw]=$bench_tmp/$fw.log
+  if [[ $fw != peer ]]; then
+    signed[$fw]=$bench_tmp/$fw.signed
+    sign_requests "$secret" "http://127.0.0.1:${port[$fw]}/token-message-signing" 2000 >"${signed[$fw]}"
+  fi
   start_server "$fw" "$secret" "${port[$fw]}" "${log[$fw]}"
   pid[$fw]=$server_pid
 done
@@ -312,8 +334,15 @@ run() {
   ns0=$(cpu_ns "${pid[$fw]}")
   wait0=$(run_delay_ns "${pid[$fw]}")
   bytes0=$(file_bytes "${log[$fw]}")
-  out=$(taskset -c "$load_core" wrk -t1 -c"$connections" -d"${duration}s" -s "$status_lua" \
-    -H "Approov-Token: ${token[$fw.$kind]}" "http://127.0.0.1:${port[$fw]}$path")
+  if [[ $kind == signed ]]; then
+    # Every request its own signature: the wrk script sends the requests of the file.
+    [[ -n ${signed[$fw]-} ]] || return 0
+    out=$(SIGNED_REQUESTS=${signed[$fw]} taskset -c "$load_core" wrk -t1 -c"$connections" \
+      -d"${duration}s" -s "$signed_lua" "http://127.0.0.1:${port[$fw]}$path")
+  else
+    out=$(taskset -c "$load_core" wrk -t1 -c"$connections" -d"${duration}s" -s "$status_lua" \
+      -H "Approov-Token: ${token[$fw.$kind]}" "http://127.0.0.1:${port[$fw]}$path")
+  fi
   read -r user1 system1 <<<"$(user_system_ticks "${pid[$fw]}")"
   ns1=$(cpu_ns "${pid[$fw]}")
   wait1=$(run_delay_ns "${pid[$fw]}")

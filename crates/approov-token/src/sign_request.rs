@@ -122,6 +122,11 @@ pub(crate) struct SignRequestArgs {
     /// Print only the header lines (`Name: value`), not a curl command
     #[arg(long)]
     headers_only: bool,
+    /// Sign the request this many times, `created` one second earlier each time (now,
+    /// now - 1, ...), so that every signature differs; the requests are printed one
+    /// after the other, separated by a blank line: for load tests
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    count: u64,
     /// The URL: http or https; scheme, `host[:port]`, path and query are what is signed
     #[arg(value_name = "URL")]
     url: String,
@@ -232,34 +237,40 @@ pub(crate) fn run(args: &SignRequestArgs) -> Result<ExitCode, Failure> {
     };
 
     let cover = covered(args, body.is_some(), |name| !sent(name).is_empty())?;
-    let created = u64::try_from(unix_now()).unwrap_or(0);
-    let mut params = SignatureParams::new(&cover, created);
-    if let Some(seconds) = args.expires_in {
-        params = params.with_expires(created.saturating_add(seconds));
-    }
+    let now = u64::try_from(unix_now()).unwrap_or(0);
     let request = SignedRequest::new(&method, &url.scheme, &authority, &url.path_and_query, sent);
     let request = match &body {
         Some(body) => request.with_body(body.bytes()),
         None => request,
     };
-    let signed = key
-        .sign_request(&request, &params)
-        .map_err(|e| Failure::new(format!("cannot sign the request: {e}")))?;
+    let mut printed = Vec::new();
+    for earlier in 0..args.count {
+        let created = now.saturating_sub(earlier);
+        let mut params = SignatureParams::new(&cover, created);
+        if let Some(seconds) = args.expires_in {
+            params = params.with_expires(created.saturating_add(seconds));
+        }
+        let signed = key
+            .sign_request(&request, &params)
+            .map_err(|e| Failure::new(format!("cannot sign the request: {e}")))?;
 
-    // After the user's own: Approov-Token, Signature, Signature-Input, Content-Digest.
-    headers.push(Header::new("Signature", signed.signature));
-    headers.push(Header::new("Signature-Input", signed.signature_input));
-    headers.extend(digest);
+        // After the user's own: Approov-Token, Signature, Signature-Input, Content-Digest.
+        let mut all = headers.clone();
+        all.push(Header::new("Signature", signed.signature));
+        all.push(Header::new("Signature-Input", signed.signature_input));
+        all.extend(digest.clone());
 
-    if args.headers_only {
-        let lines: Vec<String> = headers
-            .iter()
-            .map(|header| format!("{}: {}", header.name, header.value))
-            .collect();
-        print_line(&lines.join("\n"))?;
-    } else {
-        print_line(&curl_command(&method, &headers, body.as_ref(), &url)?)?;
+        printed.push(if args.headers_only {
+            let lines: Vec<String> = all
+                .iter()
+                .map(|header| format!("{}: {}", header.name, header.value))
+                .collect();
+            lines.join("\n")
+        } else {
+            curl_command(&method, &all, body.as_ref(), &url)?
+        });
     }
+    print_line(&printed.join("\n\n"))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1675,6 +1675,55 @@ fn headers_only_prints_the_header_lines_of_the_command() {
 }
 
 #[test]
+fn count_signs_the_request_that_many_times_each_a_second_earlier() {
+    let dir = WorkDir::new();
+    let ipk = keygen(&dir);
+    let url = "http://127.0.0.1:8002/token-message-signing";
+    let printed = tool(&[
+        "sign-request",
+        "--key",
+        "key.pem",
+        "--headers-only",
+        "--count",
+        "3",
+        url,
+    ])
+    .with_secret()
+    .in_dir(&dir)
+    .stdout();
+    let blocks: Vec<&str> = printed.split("\n\n").collect();
+    assert_eq!(blocks.len(), 3, "{printed}");
+    let mut signatures = Vec::new();
+    for (earlier, block) in blocks.iter().enumerate() {
+        let headers: Vec<(String, String)> = block
+            .lines()
+            .map(|line| {
+                let (name, value) = line.split_once(": ").unwrap();
+                (name.to_owned(), value.to_owned())
+            })
+            .collect();
+        signatures.push(headers[1].1.clone());
+        let sent = Sent {
+            flags: Vec::new(),
+            method: "GET".into(),
+            headers,
+            body: None,
+            url: url.into(),
+        };
+        // Each verifies as created `earlier` seconds before the first.
+        assert_eq!(sent.verify(&ipk, now()), Ok(()), "{block}");
+        assert!(
+            block.contains(&format!("created={}", now() - earlier as u64))
+                || block.contains(&format!("created={}", now() - earlier as u64 - 1)),
+            "{block}"
+        );
+    }
+    signatures.sort();
+    signatures.dedup();
+    assert_eq!(signatures.len(), 3, "every signature differs");
+}
+
+#[test]
 fn a_given_token_is_sent_as_it_is() {
     let dir = WorkDir::new();
     let ipk = keygen(&dir);
