@@ -1,17 +1,16 @@
 //! What one message-signature check costs, next to its floor: one ECDSA P-256 verify of
-//! a signature base of the same size with the same backend (RustCrypto's `p256`).
+//! the same signature base by the same backend alone (aws-lc-rs, the key parsed once).
+//! `openssl speed ecdsap256` on the same core is the other floor (BENCHMARKING.md).
 #![allow(missing_docs)]
 
 use std::hint::black_box;
 
 use approov_core::{InstallationKey, MessageSigning, SignatureParams, SignedRequest};
 use approov_testkit::TestSecret;
+use aws_lc_rs::signature::{ParsedPublicKey, ECDSA_P256_SHA256_FIXED};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use criterion::{criterion_group, criterion_main, Criterion};
-use p256::ecdsa::signature::Verifier as _;
-use p256::ecdsa::{Signature, VerifyingKey};
-use p256::pkcs8::DecodePublicKey as _;
 
 const NOW: u64 = 1_744_292_750;
 
@@ -60,12 +59,13 @@ fn message_signing(c: &mut Criterion) {
         "\"@method\": GET\n\"@target-uri\": https://api.example.com/shapes?x=1\n\"approov-token\": {token}\n\"@signature-params\": {}",
         signed.signature_input.trim_start_matches("install=")
     );
-    let floor_signature = Signature::from_slice(&key.sign(base.as_bytes()))
-        .unwrap_or_else(|_| unreachable!("a fresh signature is valid"));
+    let floor_signature = key.sign(base.as_bytes());
     let der = STANDARD.decode(&ipk).unwrap_or_default();
-    let floor_key = VerifyingKey::from_public_key_der(&der)
+    let floor_key = ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &der)
         .unwrap_or_else(|_| unreachable!("a fresh key is valid"));
-    assert!(floor_key.verify(base.as_bytes(), &floor_signature).is_ok());
+    assert!(floor_key
+        .verify_sig(base.as_bytes(), &floor_signature)
+        .is_ok());
 
     let garbage_headers = |name: &str| -> Vec<&[u8]> {
         match name {
@@ -83,10 +83,18 @@ fn message_signing(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("approov-core message signing");
     group.bench_function("floor: ECDSA P-256 verify of the signature base", |b| {
-        b.iter(|| black_box(floor_key.verify(black_box(base.as_bytes()), &floor_signature)))
+        b.iter(|| black_box(floor_key.verify_sig(black_box(base.as_bytes()), &floor_signature)))
     });
     group.bench_function("verify: GET over @method @target-uri approov-token", |b| {
         b.iter(|| black_box(signing.verify(black_box(Some(&ipk)), &request, NOW)))
+    });
+    // A policy of its own for every check: the installation key parsed each time, as
+    // without the cache of parsed keys (what the cache saves).
+    group.bench_function("verify: the same, the key parsed every time", |b| {
+        b.iter(|| {
+            let cold = MessageSigning::default();
+            black_box(cold.verify(black_box(Some(&ipk)), &request, NOW))
+        })
     });
     group.bench_function("reject: tampered query (full ECDSA verify)", |b| {
         b.iter(|| black_box(signing.verify(black_box(Some(&ipk)), &tampered, NOW)))

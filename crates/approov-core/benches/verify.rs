@@ -15,6 +15,8 @@ use std::hint::black_box;
 
 use approov_core::{ApproovVerifier, Binding, BindingHeader, BindingHeaders, KeySet, Verification};
 use approov_testkit::TestSecret;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use criterion::{criterion_group, Criterion};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -204,6 +206,18 @@ fn verify(c: &mut Criterion) {
         group.bench_function(format!("verify: valid {} token", key.algorithm()), |b| {
             b.iter(|| black_box(verifier.verify(black_box(&token))))
         });
+        // Its floor: the backend's own verify of the same signing input and signature,
+        // the key parsed once (aws-lc-rs; ed25519-dalek for EdDSA).
+        let (input, signature) = token
+            .rsplit_once('.')
+            .unwrap_or_else(|| unreachable!("a compact JWS"));
+        let signature = URL_SAFE_NO_PAD.decode(signature).unwrap_or_default();
+        let floor = Floor::new(key.algorithm(), key.signing_key().public_key_der());
+        assert!(floor.verifies(input.as_bytes(), &signature), "{key:?}");
+        group.bench_function(
+            format!("floor: {} verify, the backend alone", key.algorithm()),
+            |b| b.iter(|| black_box(floor.verifies(black_box(input.as_bytes()), &signature))),
+        );
     }
     let unknown_kid = hs256
         .secret
@@ -215,6 +229,47 @@ fn verify(c: &mut Criterion) {
         b.iter(|| black_box(verifier.verify(black_box(&unknown_kid))))
     });
     group.finish();
+}
+
+/// A public key as its backend holds it, parsed once.
+enum Floor {
+    AwsLc(aws_lc_rs::signature::ParsedPublicKey),
+    Ed25519(ed25519_dalek::VerifyingKey),
+}
+
+impl Floor {
+    fn new(alg: approov_core::Algorithm, der: &[u8]) -> Floor {
+        use aws_lc_rs::signature::{
+            ParsedPublicKey, ECDSA_P256_SHA256_FIXED, RSA_PKCS1_2048_8192_SHA256,
+            RSA_PSS_2048_8192_SHA256,
+        };
+        use ed25519_dalek::pkcs8::DecodePublicKey as _;
+        let scheme: &'static dyn aws_lc_rs::signature::VerificationAlgorithm = match alg {
+            approov_core::Algorithm::ES256 => &ECDSA_P256_SHA256_FIXED,
+            approov_core::Algorithm::RS256 => &RSA_PKCS1_2048_8192_SHA256,
+            approov_core::Algorithm::PS256 => &RSA_PSS_2048_8192_SHA256,
+            _ => {
+                return Floor::Ed25519(
+                    ed25519_dalek::VerifyingKey::from_public_key_der(der)
+                        .unwrap_or_else(|_| unreachable!("an Ed25519 key")),
+                )
+            }
+        };
+        Floor::AwsLc(
+            ParsedPublicKey::new(scheme, der).unwrap_or_else(|_| unreachable!("a public key")),
+        )
+    }
+
+    fn verifies(&self, message: &[u8], signature: &[u8]) -> bool {
+        match self {
+            Floor::AwsLc(key) => key.verify_sig(message, signature).is_ok(),
+            Floor::Ed25519(key) => {
+                use ed25519_dalek::Verifier as _;
+                ed25519_dalek::Signature::from_slice(signature)
+                    .is_ok_and(|signature| key.verify(message, &signature).is_ok())
+            }
+        }
+    }
 }
 
 criterion_group!(benches, verify);

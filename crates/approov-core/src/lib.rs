@@ -4,7 +4,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The floor plan, from the ground up (no module imports one above it):
-// - `clock`, `headers`, `binding_header`: leaves;
+// - `clock`, `headers`, `binding_header`, `crypto`: leaves;
 // - `message_signing/`, `keys/`: RFC 9421 install signatures; key material;
 // - `rejection`, `token_header`, `log`: why a check failed, and where it is logged;
 // - `token/`, `binding`: a token on its own; its binding to other headers;
@@ -14,6 +14,7 @@ mod binding;
 mod binding_header;
 mod clock;
 mod config;
+mod crypto;
 mod headers;
 mod keys;
 mod log;

@@ -60,6 +60,8 @@ impl Algorithm {
         Algorithm::ALL.into_iter().find(|alg| alg.name() == name)
     }
 
+    /// jsonwebtoken's name for it, to mint with.
+    #[cfg(feature = "mint")]
     pub(crate) fn jwt(self) -> jsonwebtoken::Algorithm {
         match self {
             Algorithm::HS256 => jsonwebtoken::Algorithm::HS256,

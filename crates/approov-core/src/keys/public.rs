@@ -1,22 +1,22 @@
-//! Public keys, each pinned to its algorithm and checked by jsonwebtoken's
-//! `rust_crypto` backend.
+//! Public keys, each pinned to its algorithm, parsed once when loaded and checked by
+//! the backend of `crypto`.
 
 use std::fmt;
 
-use jsonwebtoken::DecodingKey;
-use rsa::pkcs1::DecodeRsaPublicKey as _;
+use rsa::pkcs1::{DecodeRsaPublicKey as _, EncodeRsaPublicKey as _};
 use rsa::pkcs8::DecodePublicKey as _;
 use rsa::traits::PublicKeyParts as _;
 use sha2::{Digest, Sha256};
 
 use super::algorithm::Algorithm;
+use crate::crypto::{VerifyingKey, MAX_RSA_BITS};
 
 /// A public key in a set: its key id, the one algorithm it checks, the key.
 #[derive(Clone)]
 pub(crate) struct PublicKey {
     pub(crate) kid: Box<str>,
     pub(crate) alg: Algorithm,
-    key: DecodingKey,
+    key: VerifyingKey,
     /// The public key's canonical bytes, hashed: tells two keys apart.
     fingerprint: [u8; 32],
 }
@@ -30,13 +30,9 @@ impl PartialEq for PublicKey {
 impl Eq for PublicKey {}
 
 impl PublicKey {
-    /// Whether `signature` is this key's signature of `signing_input`, checked by
-    /// jsonwebtoken's `rust_crypto` backend, named here so that the process-wide
-    /// provider is never consulted.
-    pub(crate) fn verifies(&self, signing_input: &[u8], signature: &Vec<u8>) -> bool {
-        let factory = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.verifier_factory;
-        factory(&self.alg.jwt(), &self.key)
-            .is_ok_and(|verifier| verifier.verify(signing_input, signature).is_ok())
+    /// Whether `signature` is this key's signature of `signing_input`.
+    pub(crate) fn verifies(&self, signing_input: &[u8], signature: &[u8]) -> bool {
+        self.key.verifies(signing_input, signature)
     }
 
     /// An RSA key from its modulus and exponent (big-endian), at least 2048 bits.
@@ -52,11 +48,21 @@ impl PublicKey {
                 "an RSA key of {bits} bits is too short: at least 2048 are required"
             ));
         }
+        if bits > MAX_RSA_BITS {
+            return Err(format!(
+                "an RSA key of {bits} bits is too long: at most {MAX_RSA_BITS} are checked"
+            ));
+        }
+        let der = key
+            .to_pkcs1_der()
+            .map_err(|e| format!("not an RSA public key: {e}"))?;
+        let verifying = VerifyingKey::rsa(der.as_bytes(), alg == Algorithm::PS256)
+            .ok_or("not an RSA public key the backend takes")?;
         let (n, e) = (key.n().to_bytes_be(), key.e().to_bytes_be());
         Ok(PublicKey {
             kid: kid.into(),
             alg,
-            key: DecodingKey::from_rsa_raw_components(&n, &e),
+            key: verifying,
             fingerprint: fingerprint(b"RSA", &[&n, &e]),
         })
     }
@@ -66,10 +72,12 @@ impl PublicKey {
         let key = p256::PublicKey::from_sec1_bytes(point)
             .map_err(|_| "not a point on P-256".to_owned())?;
         let point = p256::elliptic_curve::sec1::ToEncodedPoint::to_encoded_point(&key, false);
+        let verifying =
+            VerifyingKey::p256(point.as_bytes()).ok_or("not a point the backend takes")?;
         Ok(PublicKey {
             kid: kid.into(),
             alg: Algorithm::ES256,
-            key: DecodingKey::from_ec_der(point.as_bytes()),
+            key: verifying,
             fingerprint: fingerprint(b"P-256", &[point.as_bytes()]),
         })
     }
@@ -79,12 +87,12 @@ impl PublicKey {
         let bytes: &[u8; 32] = x
             .try_into()
             .map_err(|_| format!("an Ed25519 key is 32 bytes, not {}", x.len()))?;
-        ed25519_dalek::VerifyingKey::from_bytes(bytes)
-            .map_err(|_| "not an Ed25519 public key".to_owned())?;
+        let verifying =
+            VerifyingKey::ed25519(bytes).ok_or_else(|| "not an Ed25519 public key".to_owned())?;
         Ok(PublicKey {
             kid: kid.into(),
             alg: Algorithm::EdDSA,
-            key: DecodingKey::from_ed_der(bytes),
+            key: verifying,
             fingerprint: fingerprint(b"Ed25519", &[bytes]),
         })
     }

@@ -31,7 +31,10 @@ pub use sign::{
     SignatureHeaders, SignatureParams,
 };
 
+use std::sync::Arc;
+
 use error::MessageSignatureError as Error;
+use key::KeyCache;
 use request::Body;
 
 use crate::headers::RequestHeaders;
@@ -83,14 +86,37 @@ use crate::token_header::DEFAULT_TOKEN_HEADER;
 ///     Err(MessageSignatureError::MissingSignature)
 /// );
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct MessageSigning {
     max_age: u64,
     clock_skew: u64,
     max_body_len: usize,
     token_header: String,
     scheme: String,
+    /// The installation keys met, parsed: shared by every clone.
+    keys: Arc<KeyCache>,
 }
+
+/// Two policies are equal when their settings are: the keys met are not a setting.
+impl PartialEq for MessageSigning {
+    fn eq(&self, other: &Self) -> bool {
+        (
+            self.max_age,
+            self.clock_skew,
+            self.max_body_len,
+            &self.token_header,
+            &self.scheme,
+        ) == (
+            other.max_age,
+            other.clock_skew,
+            other.max_body_len,
+            &other.token_header,
+            &other.scheme,
+        )
+    }
+}
+
+impl Eq for MessageSigning {}
 
 impl Default for MessageSigning {
     fn default() -> Self {
@@ -100,6 +126,7 @@ impl Default for MessageSigning {
             max_body_len: DEFAULT_MAX_BODY_LEN,
             token_header: DEFAULT_TOKEN_HEADER.to_owned(),
             scheme: "http".to_owned(),
+            keys: Arc::default(),
         }
     }
 }
@@ -215,7 +242,8 @@ impl MessageSigning {
     /// 6. `created` is present, not later than `now` plus the clock skew and not more
     ///    than the maximum age before `now`; `expires`, when present, is not before
     ///    `created` and not more than the clock skew before `now`.
-    /// 7. `ipk` decodes to a P-256 key.
+    /// 7. `ipk` decodes to a P-256 key (parsed once per installation key and kept, at
+    ///    most 1,024 of them, shared by every clone of this policy).
     /// 8. The signature base is rebuilt (RFC 9421 §2.5) over the request as
     ///    [`SignedRequest`] addresses it, and the ECDSA P-256 SHA-256 signature
     ///    verifies over it. Every covered header must be present.
@@ -255,7 +283,7 @@ impl MessageSigning {
         }
         self.check_times(signature.created, signature.expires, now)?;
 
-        let key = key::installation_key(ipk)?;
+        let key = self.keys.key(ipk)?;
         let address = request.address(&self.scheme);
         let base =
             base::signature_base(&signature.components, &signature.input, request, &address)?;
