@@ -58,9 +58,25 @@ pub(crate) fn send(
     parse_response(&answer)
 }
 
+/// Writes `request` as it is and reads the status of the answer (only the status: the
+/// answer to a `HEAD` has a length and no body).
+pub(crate) fn send_raw_status(port: u16, request: &[u8]) -> Result<u16, String> {
+    let answer = raw_answer(port, request)?;
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut response = httparse::Response::new(&mut headers);
+    match response.parse(&answer) {
+        Ok(_) => response.code.ok_or_else(|| "no status".to_owned()),
+        Err(e) => Err(format!("bad response: {e}")),
+    }
+}
+
 /// Writes `request` as it is (the request line, headers and body, however broken) and
 /// reads the whole answer.
 pub(crate) fn send_raw(port: u16, request: &[u8]) -> Result<Observed, String> {
+    parse_response(&raw_answer(port, request)?)
+}
+
+fn raw_answer(port: u16, request: &[u8]) -> Result<Vec<u8>, String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
     stream
         .set_read_timeout(Some(Duration::from_secs(20)))
@@ -72,7 +88,7 @@ pub(crate) fn send_raw(port: u16, request: &[u8]) -> Result<Observed, String> {
             return Err(e.to_string());
         }
     }
-    parse_response(&answer)
+    Ok(answer)
 }
 
 fn parse_response(answer: &[u8]) -> Result<Observed, String> {

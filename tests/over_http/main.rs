@@ -5,6 +5,7 @@
 //! - `server`: the example processes;
 //! - `table`: the shared table of cases, with the code and reason logged for each;
 //! - `bodies`: a signed body that breaks off while it is read, sent raw;
+//! - `hostile`: methods, targets, white space, repeats and floods an attacker sends;
 //! - `startup`: the secret and mode from the environment and `.env`, and every refusal;
 //! - `vendor`: the Approov quickstarts' own dummy secret and fixture tokens;
 //! - `demo`: `--demo`'s printed commands;
@@ -15,6 +16,7 @@
 mod bodies;
 mod client;
 mod demo;
+mod hostile;
 mod keys;
 mod server;
 mod shutdown;
@@ -29,6 +31,10 @@ fn conformance(package: &str) {
     table::over_http(package, Mode::Monitor);
     table::a_flood_is_logged_at_a_bounded_rate(package);
     bodies::a_signed_body_that_cannot_be_read_is_400(package);
+    hostile::methods_and_targets_are_the_ones_on_the_wire(package);
+    hostile::values_are_trimmed_and_repeats_refused(package);
+    hostile::a_hostile_flood_stays_within_the_log_budget(package);
+    hostile::a_bad_token_is_refused_before_the_body_is_asked_for(package);
     startup::refuses_every_bad_configuration(package);
     startup::reads_dotenv_and_the_environment_wins(package);
     startup::warns_about_a_misspelt_variable(package);

@@ -43,6 +43,8 @@ pub(crate) struct Launch {
     args: Vec<String>,
     env: Vec<(String, String)>,
     dir: PathBuf,
+    /// The example's own default logging, not `RUST_LOG=info`.
+    default_log: bool,
 }
 
 impl Launch {
@@ -53,7 +55,14 @@ impl Launch {
             args: Vec::new(),
             env: Vec::new(),
             dir: scratch_dir(),
+            default_log: false,
         }
+    }
+
+    /// With the logging a user gets by default: no `RUST_LOG` (the tests' own is `info`).
+    pub(crate) fn default_log(mut self) -> Launch {
+        self.default_log = true;
+        self
     }
 
     /// With `secret` in `APPROOV_BASE64_SECRET` and its public keys in `APPROOV_JWKS`.
@@ -102,6 +111,9 @@ impl Launch {
             .stderr(Stdio::piped());
         for var in APPROOV_VARS {
             command.env_remove(var);
+        }
+        if self.default_log {
+            command.env_remove("RUST_LOG");
         }
         for (name, value) in &self.env {
             command.env(name, value);

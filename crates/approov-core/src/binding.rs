@@ -8,7 +8,7 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use crate::binding_header::BindingHeader;
-use crate::headers::RequestHeaders;
+use crate::headers::{trim_ows, RequestHeaders};
 use crate::keys::constant_time_eq;
 use crate::rejection::TokenRejection;
 use crate::token::ApproovClaims;
@@ -90,8 +90,8 @@ impl Binding {
                     header: header.clone(),
                 },
             )?;
-            // Trimmed as the Approov quickstarts do; all white space is empty.
-            let value = value.trim_ascii();
+            // Trimmed as every value a check reads; all white space is empty.
+            let value = trim_ows(value);
             if value.is_empty() {
                 return Err(TokenRejection::BindingHeaderMissing {
                     header: header.clone(),
@@ -202,7 +202,7 @@ impl BindingHeaders for AuthorizationBinding {
 pub fn binding_claim<'v>(header_values: impl IntoIterator<Item = &'v [u8]>) -> String {
     let mut hasher = Sha256::new();
     for value in header_values {
-        hasher.update(value.trim_ascii());
+        hasher.update(trim_ows(value));
     }
     STANDARD.encode(hasher.finalize())
 }

@@ -87,3 +87,17 @@ impl<'h> Iterator for HttpHeaderValues<'h> {
         self.0.next().map(http::HeaderValue::as_bytes)
     }
 }
+
+/// A field value without its surrounding optional whitespace (RFC 9110 §5.5 and §5.6.3:
+/// spaces and tabs), as an HTTP/1.1 parser hands it over and HTTP/2 may not: every
+/// value a check reads (the token, a bound header, a covered one) is trimmed alike,
+/// whatever the protocol.
+pub(crate) fn trim_ows(value: &[u8]) -> &[u8] {
+    let is_ows = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = value.iter().position(|b| !is_ows(b)).unwrap_or(value.len());
+    let end = value
+        .iter()
+        .rposition(|b| !is_ows(b))
+        .map_or(start, |i| i + 1);
+    &value[start..end]
+}

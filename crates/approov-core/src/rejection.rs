@@ -21,7 +21,7 @@ use crate::message_signing::MessageSignatureError;
 /// assert_eq!(TokenRejection::Expired.to_string(), "the Approov token has expired");
 /// assert_eq!(TokenRejection::Expired.code(), "token_expired");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Error)]
 #[non_exhaustive]
 pub enum TokenRejection {
     /// The request has no token header.

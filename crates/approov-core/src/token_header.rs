@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use crate::headers::trim_ows;
 use crate::TokenRejection;
 
 /// The request header that carries the token by default.
@@ -69,12 +70,20 @@ impl TokenHeader {
             || TokenRejection::Missing { header: named() },
             || TokenRejection::Duplicate { header: named() },
         )?;
+        // As HTTP/1.1's parser hands it over, whatever the protocol (RFC 9110 §5.5).
+        let value = trim_ows(value);
         if value.is_empty() {
             return Err(TokenRejection::Empty { header: named() });
         }
         let token = match &self.prefix {
-            Some(prefix) => strip_prefix_ignore_case(value, prefix.as_bytes())
-                .ok_or_else(|| TokenRejection::MissingPrefix { header: named() })?,
+            Some(prefix) => match strip_prefix_ignore_case(value, prefix.as_bytes()) {
+                Some(token) => token,
+                // The prefix alone, its trailing space trimmed as any value's: no token.
+                None if value.eq_ignore_ascii_case(trim_ows(prefix.as_bytes())) => {
+                    return Err(TokenRejection::Empty { header: named() })
+                }
+                None => return Err(TokenRejection::MissingPrefix { header: named() }),
+            },
             None if strip_prefix_ignore_case(value, b"bearer ").is_some() => {
                 return Err(TokenRejection::UnexpectedPrefix { header: named() })
             }
@@ -131,6 +140,28 @@ mod tests {
     fn prefix_alone_is_empty() {
         let got = bearer().token([b"Bearer ".as_slice()].into_iter());
         assert_eq!(got, Err(TokenRejection::Empty { header: HEADER }));
+    }
+
+    #[test]
+    fn the_value_is_trimmed_of_spaces_and_tabs_as_http_1_1_would() {
+        let plain = TokenHeader::default();
+        assert_eq!(
+            plain.token([b" \tabc \t".as_slice()].into_iter()),
+            Ok(b"abc".as_slice())
+        );
+        assert_eq!(
+            plain.token([b"  ".as_slice()].into_iter()),
+            Err(TokenRejection::Empty { header: HEADER })
+        );
+        // Inside the value, white space is still not a token's.
+        assert_eq!(
+            plain.token([b"a b".as_slice()].into_iter()),
+            Err(TokenRejection::NotVisibleAscii { header: HEADER })
+        );
+        assert_eq!(
+            bearer().token([b" Bearer abc ".as_slice()].into_iter()),
+            Ok(b"abc".as_slice())
+        );
     }
 
     #[test]

@@ -75,3 +75,40 @@ fn no_limit_writes_every_line() {
     assert_eq!(logs.take().len(), 100);
     assert!(logs.take_summaries().is_empty());
 }
+
+#[test]
+fn a_flood_of_one_reason_does_not_hide_another_of_the_same_code() {
+    let secret = TestSecret::new();
+    let verifier = ApproovVerifier::from_base64_secret(secret.base64())
+        .expect("secret")
+        .with_log_limit(Some(DEFAULT_LOG_LINES_PER_SECOND));
+    let (logs, _guard) = LogCapture::install();
+    start_of_a_second();
+    for _ in 0..1_000 {
+        garbage(&verifier);
+    }
+    // A forged signature: the same code as the garbage, another reason.
+    let token = secret.token(300, None);
+    let (input, _) = token.rsplit_once('.').expect("three segments");
+    let forged = format!("{input}.{}", "A".repeat(43));
+    for _ in 0..3 {
+        let _ = verifier.check_request(|_| [forged.as_bytes()], None);
+    }
+    let written = logs.take();
+    let reasons: Vec<&str> = written.iter().map(|line| line.reason.as_str()).collect();
+    assert_eq!(
+        written.len(),
+        DEFAULT_LOG_LINES_PER_SECOND as usize + 1,
+        "the limit, then the first forged signature: {reasons:?}"
+    );
+    assert!(
+        written
+            .iter()
+            .all(|line| line.code == "token_verification_failed"),
+        "{written:?}"
+    );
+    assert_eq!(
+        written.last().map(|line| line.reason.as_str()),
+        Some("the Approov token signature does not match")
+    );
+}

@@ -1132,3 +1132,35 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_method_the_framework_may_have_rewritten_fails_a_signature_that_covers_it() {
+    let key = key();
+    let check = |request: &Request, hidden: bool| {
+        let headers = |name: &str| values(&request.headers, name);
+        let mut signed = SignedRequest::new(
+            &request.method,
+            &request.scheme,
+            &request.authority,
+            &request.target,
+            headers,
+        );
+        if hidden {
+            signed = signed.with_method_hidden();
+        }
+        MessageSigning::default().verify(Some(&key.ipk()), &signed, NOW)
+    };
+    let over_method = Request::get("/shapes").signed(&key, &["@method", "approov-token"]);
+    assert_eq!(check(&over_method, false), Ok(()));
+    assert_eq!(
+        check(&over_method, true),
+        Err(E::HiddenByFramework("@method"))
+    );
+    assert_eq!(
+        E::HiddenByFramework("@method").code(),
+        "message_signature_invalid"
+    );
+    // Not covered: the method is none of the signature's business.
+    let without = Request::get("/shapes").signed(&key, &["@path", "approov-token"]);
+    assert_eq!(check(&without, true), Ok(()));
+}

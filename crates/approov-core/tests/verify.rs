@@ -184,14 +184,17 @@ fn non_ascii_header() {
             header: "approov-token".into()
         })
     );
+    // Spaces and tabs around the value are not the value's (RFC 9110 §5.5): trimmed as
+    // an HTTP/1.1 parser trims them, so HTTP/2 (which does not) answers alike.
+    for padded in [
+        format!(" {token}"),
+        format!("{token}\t"),
+        format!(" \t{token} "),
+    ] {
+        assert!(header_value(&padded).is_ok(), "{padded:?}");
+    }
     assert_eq!(
-        header_value(&format!(" {token}")),
-        Err(TokenRejection::NotVisibleAscii {
-            header: "approov-token".into()
-        })
-    );
-    assert_eq!(
-        header_value(&format!("{token}\t")),
+        header_value(&format!("{}\t{}", &token[..10], &token[10..])),
         Err(TokenRejection::NotVisibleAscii {
             header: "approov-token".into()
         })

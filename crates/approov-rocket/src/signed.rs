@@ -342,5 +342,25 @@ fn sign(request: &Request<'_>, token: Verification, body: Body<'_>) -> Verificat
         Body::Read(body) => received.with_body(body),
         Body::Unreadable => received.with_unreadable_body(),
     };
+    let received = if method_may_be_rewritten(request) {
+        received.with_method_hidden()
+    } else {
+        received
+    };
     token.message_signed(&received)
+}
+
+/// Whether Rocket may have rewritten this request's method before any guard ran: it
+/// turns a `POST` whose form body starts with `_method=` into that method, and leaves
+/// no trace of it. A request that now has another method than `POST`, a form content
+/// type and a body may be one (a genuine `PUT` of a form is refused with it, when its
+/// signature covers `@method`: rare, and safe).
+fn method_may_be_rewritten(request: &Request<'_>) -> bool {
+    let is_form = request.content_type().is_some_and(|ct| ct.is_form());
+    let has_body = request
+        .headers()
+        .get_one("content-length")
+        .is_some_and(|length| length.trim() != "0")
+        || request.headers().contains("transfer-encoding");
+    is_form && has_body && request.method() != rocket::http::Method::Post
 }

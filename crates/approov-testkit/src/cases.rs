@@ -475,6 +475,14 @@ fn secret_cases(secret: &TestSecret) -> Vec<Case> {
                 header,
             })),
         ),
+        // Spaces and tabs around a value are not the value's (RFC 9110 §5.5): an
+        // HTTP/1.1 parser trims them, HTTP/2 does not, the check does whatever came.
+        case(
+            "a valid token with spaces and a tab around it",
+            TokenCheck,
+            vec![("Approov-Token", format!("  {valid} \t").into_bytes())],
+            Expect::Hello,
+        ),
         case(
             "token with an inner tab",
             TokenCheck,

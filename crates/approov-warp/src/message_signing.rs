@@ -88,7 +88,7 @@ pub fn message_signed_token(
                   method: Method,
                   path: FullPath,
                   query: Option<String>,
-                  authority: Option<Authority>| {
+                  authority: Result<Option<Authority>, HiddenAuthority>| {
                 // The token first: a request refused for it is answered before its
                 // body is read.
                 let verification = verifier.check_request((&headers).lookup(), None);
@@ -113,14 +113,22 @@ fn optional_query(
         .unify()
 }
 
-/// The request URI's authority (HTTP/2's `:authority`), for a request without `Host`.
-fn optional_authority(
-) -> impl Filter<Extract = (Option<Authority>,), Error = std::convert::Infallible> + Clone {
-    // `host::optional` rejects a `Host` that does not parse or that differs from the
-    // URI's authority. Such a request has a `Host`, which the core reads itself: it is
-    // judged by its signature, not answered 400 here.
-    warp::host::optional().or(warp::any().map(|| None)).unify()
+/// The request URI's authority (HTTP/2's `:authority`), for a request without `Host`;
+/// `Err` when `Host` does not parse or differs from the URI's authority (an
+/// absolute-form target naming another authority): warp shows which only as that.
+fn optional_authority() -> impl Filter<
+    Extract = (Result<Option<Authority>, HiddenAuthority>,),
+    Error = std::convert::Infallible,
+> + Clone {
+    warp::host::optional()
+        .map(Ok)
+        .or(warp::any().map(|| Err(HiddenAuthority)))
+        .unify()
 }
+
+/// The request target's authority differs from `Host`, and warp shows neither apart.
+#[derive(Debug, Clone, Copy)]
+struct HiddenAuthority;
 
 /// A request whose token passed, waiting for its signature check.
 struct Signed {
@@ -184,6 +192,8 @@ struct Received {
     target: String,
     /// The request target's authority, when there is no `Host` header.
     authority: Option<Authority>,
+    /// The target named another authority than `Host` (warp shows only that).
+    authority_hidden: bool,
 }
 
 impl Received {
@@ -192,7 +202,7 @@ impl Received {
         method: Method,
         path: &FullPath,
         query: Option<String>,
-        authority: Option<Authority>,
+        authority: Result<Option<Authority>, HiddenAuthority>,
     ) -> Self {
         let target = match query {
             Some(query) => format!("{}?{query}", path.as_str()),
@@ -200,12 +210,17 @@ impl Received {
         };
         // `host::optional` gives the `Host` header when there is one, else the URI's
         // authority: the core reads `Host` itself, as received.
-        let authority = authority.filter(|_| !headers.contains_key(HOST));
+        let authority_hidden = authority.is_err();
+        let authority = authority
+            .ok()
+            .flatten()
+            .filter(|_| !headers.contains_key(HOST));
         Received {
             headers,
             method,
             target,
             authority,
+            authority_hidden,
         }
     }
 
@@ -214,13 +229,19 @@ impl Received {
     fn as_signed<'r>(
         &'r self,
     ) -> SignedRequest<'r, impl Fn(&str) -> HttpHeaderValues<'r> + Copy + 'r> {
-        SignedRequest::received(
+        let received = SignedRequest::received(
             self.method.as_str(),
             None,
             self.authority.as_ref().map(Authority::as_str),
             &self.target,
             (&self.headers).lookup(),
-        )
+        );
+        if self.authority_hidden {
+            // Refused rather than checked against `Host` when the target said otherwise.
+            received.with_authority_hidden()
+        } else {
+            received
+        }
     }
 }
 

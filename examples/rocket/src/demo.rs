@@ -22,14 +22,15 @@ const DEMO_AUTHORIZATION: &str = "Bearer demo-user-session";
 /// The `SessionId` value the demo's double-bound token is bound to.
 const DEMO_SESSION_ID: &str = "demo-session-1";
 
-/// What is logged when `RUST_LOG` is not set: `info`, but for Rocket's own lines about
-/// each request (`rocket::server`, and the `example_rocket::_` lines its route macros
-/// write when a guard fails). Rocket writes them through `log` for every request, 4 to
-/// 7 lines each, with no limit: they cost about as much CPU as Rocket itself, and a
-/// flood of bad tokens would fill a disk. approov-rs' own rejection lines (`info`, at
-/// most `APPROOV_LOG_LINES_PER_SECOND` per code) are kept. `RUST_LOG=info` shows
-/// Rocket's lines again.
-const DEFAULT_LOG: &str = "info,rocket=warn,rocket::server=error,example_rocket::_=error";
+/// What is logged when `RUST_LOG` is not set: `info`, but none of Rocket's own lines
+/// about each request (`rocket::server`, its 404 line with the whole path among them,
+/// and the `example_rocket::_` lines its route macros write when a guard fails).
+/// Rocket writes them through `log` for every request, 4 to 7 lines each, with no
+/// limit: they cost about as much CPU as Rocket itself, and a flood of bad tokens or
+/// of 60 KB unknown paths would fill a disk (60 KB of log per request). approov-rs' own
+/// rejection lines (`info`, rate-limited) are kept. `RUST_LOG=info` shows Rocket's
+/// lines again, at that cost.
+const DEFAULT_LOG: &str = "info,rocket=warn,rocket::server=off,example_rocket::_=off";
 
 /// How the server was asked to start.
 #[derive(Debug, Clone)]

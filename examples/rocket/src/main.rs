@@ -8,7 +8,7 @@ mod demo;
 
 use approov_rocket::{ApproovToken, ApproovVerifier, BindingHeaders, BoundApproovToken};
 use approov_rocket::{MessageSignedToken, SignedBody};
-use rocket::{get, http::ContentType, post, routes, Build, Rocket};
+use rocket::{get, head, http::ContentType, post, routes, Build, Rocket};
 
 type Json = (ContentType, &'static str);
 
@@ -45,6 +45,13 @@ fn token_message_signing(_token: MessageSignedToken) -> Json {
     (ContentType::JSON, HELLO)
 }
 
+// Without it Rocket answers HEAD with the GET route, the request presented as a GET:
+// a signature over `GET` would pass for a `HEAD`. With it, HEAD is checked as HEAD.
+#[head("/token-message-signing")]
+fn token_message_signing_head(_token: MessageSignedToken) -> Json {
+    (ContentType::JSON, HELLO)
+}
+
 #[post("/token-message-signing", data = "<_body>")] // The same, and it reads the body.
 fn token_signed_body(_body: SignedBody) -> Json {
     (ContentType::JSON, HELLO)
@@ -62,7 +69,11 @@ pub(crate) fn rocket(
         .register("/", approov_rocket::catchers()) // Approov's refusals answer `{}` as JSON.
         .mount("/", routes![unprotected, token_check])
         .mount("/", routes![token_binding, token_double_binding])
-        .mount("/", routes![token_message_signing, token_signed_body])
+        .mount(
+            "/",
+            routes![token_message_signing, token_message_signing_head],
+        )
+        .mount("/", routes![token_signed_body])
 }
 
 #[rocket::main]

@@ -34,8 +34,14 @@ pub(crate) fn routes(verifier: ApproovVerifier) -> BoxedFilter<(Response,)> {
         .and(warp::get())
         .and(approov_warp::bound_token(verifier.clone(), double))
         .map(|_: ApproovToken| hello());
+    // HEAD too, as the other frameworks route it: checked as HEAD, not turned away 405.
+    let get_head_or_post = warp::get()
+        .or(warp::head())
+        .unify()
+        .or(warp::post())
+        .unify();
     let token_message_signing = warp::path!("token-message-signing")
-        .and(warp::get().or(warp::post()).unify())
+        .and(get_head_or_post)
         .and(approov_warp::message_signed_token(verifier))
         .map(|_: ApproovToken, _body| hello());
     unprotected

@@ -5,7 +5,7 @@ use sfv::{InnerList, ListSerializer};
 use super::input::Component;
 use super::request::Address;
 use super::{MessageSignatureError as Error, SignedRequest};
-use crate::headers::RequestHeaders;
+use crate::headers::{trim_ows, RequestHeaders};
 
 /// Builds the signature base for `components` (parsed from `input`) over `request`.
 ///
@@ -145,15 +145,4 @@ where
     } else {
         Err(Error::CoveredHeaderMissing)
     }
-}
-
-/// Strips optional whitespace (RFC 9110 §5.6.3: spaces and tabs) from both ends.
-fn trim_ows(value: &[u8]) -> &[u8] {
-    let is_ows = |b: &u8| *b == b' ' || *b == b'\t';
-    let start = value.iter().position(|b| !is_ows(b)).unwrap_or(value.len());
-    let end = value
-        .iter()
-        .rposition(|b| !is_ows(b))
-        .map_or(start, |i| i + 1);
-    &value[start..end]
 }

@@ -29,7 +29,7 @@ use thiserror::Error;
 /// assert_eq!(rejection.code(), "message_signature_expired");
 /// assert_eq!(rejection.to_string(), "the message signature has expired");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Error)]
 #[non_exhaustive]
 pub enum MessageSignatureError {
     /// The token has no `ipk` claim (or an empty one), so there is no key to check a
@@ -90,6 +90,13 @@ pub enum MessageSignatureError {
     /// which this verifier does not support.
     #[error("the message signature covers a component with parameters, which are not supported")]
     UnsupportedComponentParameter,
+    /// The signature covers a component the framework may have rewritten or hidden
+    /// before the check could see it (the method, or the authority: the adapter said so
+    /// with [`SignedRequest::with_method_hidden`](crate::SignedRequest::with_method_hidden)
+    /// or [`with_authority_hidden`](crate::SignedRequest::with_authority_hidden)); the
+    /// text names it.
+    #[error("the message signature covers {0}, which the framework may have rewritten")]
+    HiddenByFramework(&'static str),
     /// A header named in the covered components is absent from the request.
     #[error("a header covered by the message signature is missing from the request")]
     CoveredHeaderMissing,
@@ -148,6 +155,7 @@ impl MessageSignatureError {
             | Self::TokenNotCovered
             | Self::UnsupportedComponent
             | Self::UnsupportedComponentParameter
+            | Self::HiddenByFramework(_)
             | Self::CoveredHeaderMissing
             | Self::BadSignatureLength
             | Self::SignatureMismatch

@@ -82,6 +82,18 @@ impl InstallSignature {
             .iter()
             .any(|c| matches!(c, Component::Field(field) if field == name))
     }
+
+    /// Whether `@method` is covered.
+    pub(crate) fn covers_method(&self) -> bool {
+        self.components.contains(&Component::Method)
+    }
+
+    /// Whether the authority is covered, alone or in the target URI.
+    pub(crate) fn covers_authority(&self) -> bool {
+        self.components
+            .iter()
+            .any(|c| matches!(c, Component::Authority | Component::TargetUri))
+    }
 }
 
 /// Every value of a header joined with `, ` (RFC 9110 §5.3), at most `limit` bytes;

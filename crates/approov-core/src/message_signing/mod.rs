@@ -282,6 +282,12 @@ impl MessageSigning {
             return Err(Error::TokenNotCovered);
         }
         self.check_times(signature.created, signature.expires, now)?;
+        if request.method_hidden && signature.covers_method() {
+            return Err(Error::HiddenByFramework("@method"));
+        }
+        if request.authority_hidden && signature.covers_authority() {
+            return Err(Error::HiddenByFramework("the authority"));
+        }
 
         let key = self.keys.key(ipk)?;
         let address = request.address(&self.scheme);

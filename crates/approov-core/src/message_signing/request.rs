@@ -39,6 +39,10 @@ pub struct SignedRequest<'r, H> {
     pub(crate) query: Option<&'r str>,
     pub(crate) headers: H,
     pub(crate) body: Body<'r>,
+    /// The framework may have rewritten the method before the adapter saw it.
+    pub(crate) method_hidden: bool,
+    /// The request target may have named another authority than the one handed over.
+    pub(crate) authority_hidden: bool,
 }
 
 /// What the adapter could give of the body.
@@ -93,6 +97,8 @@ impl<'r, H> SignedRequest<'r, H> {
             query,
             headers,
             body: Body::NotRead,
+            method_hidden: false,
+            authority_hidden: false,
         }
     }
 
@@ -126,6 +132,26 @@ impl<'r, H> SignedRequest<'r, H> {
     /// checking the digest.
     pub fn with_unreadable_body(mut self) -> Self {
         self.body = Body::Unreadable;
+        self
+    }
+
+    /// Says that the method may not be the one on the wire: the framework can rewrite
+    /// it before any adapter code runs and leaves no trace of having done so (Rocket's
+    /// `_method` form field). A signature that covers `@method` is then refused
+    /// ([`HiddenByFramework`](crate::MessageSignatureError::HiddenByFramework))
+    /// rather than checked against a method the client may not have sent.
+    pub fn with_method_hidden(mut self) -> Self {
+        self.method_hidden = true;
+        self
+    }
+
+    /// Says that the request target may have named another authority than the one the
+    /// adapter could hand over (warp, given an absolute-form target whose authority
+    /// differs from `Host`, shows only that they differ). A signature that covers
+    /// `@authority` or `@target-uri` is then refused rather than checked against an
+    /// authority the client may not have addressed.
+    pub fn with_authority_hidden(mut self) -> Self {
+        self.authority_hidden = true;
         self
     }
 

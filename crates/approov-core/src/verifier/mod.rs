@@ -147,7 +147,7 @@ impl ApproovVerifier {
                 leeway: 0,
                 token_header: TokenHeader::default(),
                 mode: Mode::Enforce,
-                log: Arc::new(RejectionLog::new(Some(DEFAULT_LOG_LINES_PER_SECOND))),
+                log: RejectionLog::new(Some(DEFAULT_LOG_LINES_PER_SECOND)),
                 message_signing: MessageSigning::default(),
             }),
         }
@@ -231,12 +231,14 @@ impl ApproovVerifier {
     }
 
     /// Logs at most `lines_per_second` failed checks per code and per second (the
-    /// default is 5); the rest are counted and summed up in one line per code once
-    /// their second is over (`suppressed N rejections with code X in the last
-    /// second`), written with the next failure of that code. `None` logs every
-    /// failure: for tests, never for an API an attacker can flood. Counts restart.
+    /// default is 5), and past that the first of each distinct reason in the second (so
+    /// a flood of one reason cannot hide another of the same code); the rest are
+    /// counted and summed up in one line per code once their second is over
+    /// (`suppressed N rejections with code X in the last second`), written at the next
+    /// check, or within about two seconds when none comes. `None` logs every failure:
+    /// for tests, never for an API an attacker can flood. Counts restart.
     pub fn with_log_limit(mut self, lines_per_second: Option<u32>) -> Self {
-        self.policy_mut().log = Arc::new(RejectionLog::new(lines_per_second));
+        self.policy_mut().log = RejectionLog::new(lines_per_second);
         self
     }
 
@@ -309,8 +311,10 @@ impl ApproovVerifier {
                 Some(binding) => binding.check_pay(claims.pay(), &headers).map(|()| claims),
                 None => Ok(claims),
             });
-        if let Err(rejection) = &outcome {
-            policy.log_failure(rejection);
+        match &outcome {
+            Err(rejection) => policy.log_failure(rejection),
+            // A passing check sums up a flood's suppressed lines once its second is over.
+            Ok(_) => policy.log.flush_due(),
         }
         Verification::new(outcome, binding, policy)
     }
