@@ -248,3 +248,59 @@ pub(crate) fn a_bad_token_is_refused_before_the_body_is_asked_for(package: &str)
     drop(stream);
     server.stop();
 }
+
+/// Over HTTP/2, whose HPACK keeps the spaces and tabs an HTTP/1.1 parser trims: a token
+/// with white space around it is the same token (example-axum and example-warp serve
+/// HTTP/2 with prior knowledge; actix-web's and Rocket's examples serve HTTP/1.1 only).
+pub(crate) fn over_http2_a_token_with_white_space_around_it_passes(package: &str) {
+    if !matches!(package, "example-axum" | "example-warp") {
+        return;
+    }
+    let secret = TestSecret::new();
+    let server = Launch::new(package).secret(&secret).start();
+    let token = secret.token(300, None);
+    let status = |value: String| -> u16 {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        runtime.block_on(async {
+            let stream = tokio::net::TcpStream::connect(("127.0.0.1", server.port))
+                .await
+                .unwrap_or_else(|e| panic!("{package}: {e}"));
+            let (mut sender, connection) = hyper::client::conn::http2::handshake(
+                hyper_util::rt::TokioExecutor::new(),
+                hyper_util::rt::TokioIo::new(stream),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{package}: no HTTP/2: {e}"));
+            tokio::spawn(connection);
+            let request =
+                hyper::Request::get(format!("http://127.0.0.1:{}/token-check", server.port))
+                    .header("approov-token", value)
+                    .body(http_body_util::Empty::<hyper::body::Bytes>::new())
+                    .unwrap_or_else(|e| panic!("{e}"));
+            sender
+                .send_request(request)
+                .await
+                .map(|response| response.status().as_u16())
+                .unwrap_or_else(|e| panic!("{package}: {e}"))
+        })
+    };
+    assert_eq!(
+        status(token.clone()),
+        200,
+        "{package}: HTTP/2, the token as it is"
+    );
+    assert_eq!(
+        status(format!(" {token} \t")),
+        200,
+        "{package}: HTTP/2, the token with white space around it"
+    );
+    assert_eq!(
+        status(format!("{token}x")),
+        401,
+        "{package}: HTTP/2, another token"
+    );
+    server.stop();
+}

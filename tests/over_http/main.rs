@@ -35,6 +35,7 @@ fn conformance(package: &str) {
     hostile::values_are_trimmed_and_repeats_refused(package);
     hostile::a_hostile_flood_stays_within_the_log_budget(package);
     hostile::a_bad_token_is_refused_before_the_body_is_asked_for(package);
+    hostile::over_http2_a_token_with_white_space_around_it_passes(package);
     startup::refuses_every_bad_configuration(package);
     startup::reads_dotenv_and_the_environment_wins(package);
     startup::warns_about_a_misspelt_variable(package);
