@@ -4,7 +4,7 @@ use sfv::{InnerList, ListSerializer};
 
 use super::input::Component;
 use super::request::Address;
-use super::{MessageSignatureError as Error, SignedRequest};
+use super::{Error, SignedRequest};
 use crate::headers::{trim_ows, RequestHeaders};
 
 /// Builds the signature base for `components` (parsed from `input`) over `request`.

@@ -7,7 +7,7 @@ use sha2::{Digest as _, Sha256, Sha512};
 use subtle::ConstantTimeEq as _;
 
 use super::input::joined;
-use super::{MessageSignatureError as Error, MAX_SIGNATURE_HEADER_LEN};
+use super::{Error, MAX_SIGNATURE_HEADER_LEN};
 
 /// Checks `body` against every `sha-256` and `sha-512` member of `Content-Digest`.
 ///

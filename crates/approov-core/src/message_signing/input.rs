@@ -6,7 +6,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use sfv::{BareItem, Dictionary, InnerList, ListEntry, Parser};
 
-use super::{MessageSignatureError as Error, MAX_SIGNATURE_HEADER_LEN, SIGNATURE_LABEL};
+use super::{Error, MAX_SIGNATURE_HEADER_LEN, SIGNATURE_LABEL};
 
 /// The most components one signature may cover. Approov signs a handful; the cap bounds
 /// the work a hostile `Signature-Input` can ask for.

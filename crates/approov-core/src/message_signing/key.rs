@@ -10,7 +10,7 @@ use p256::elliptic_curve::sec1::ToEncodedPoint as _;
 use p256::pkcs8::DecodePublicKey as _;
 
 use super::input::RawSignature;
-use super::MessageSignatureError as Error;
+use super::Error;
 use crate::crypto::VerifyingKey;
 
 /// A P-256 SubjectPublicKeyInfo is 91 bytes (uncompressed point), 124 in base64; this

@@ -14,7 +14,6 @@
 
 mod base;
 mod digest;
-mod error;
 mod input;
 mod key;
 mod request;
@@ -23,7 +22,7 @@ mod sign;
 
 use std::time::Duration;
 
-pub use error::MessageSignatureError;
+pub use crate::rejection::MessageSignatureError;
 pub use request::SignedRequest;
 #[cfg(feature = "mint")]
 pub use sign::{
@@ -33,7 +32,7 @@ pub use sign::{
 
 use std::sync::Arc;
 
-use error::MessageSignatureError as Error;
+use crate::rejection::MessageSignatureError as Error;
 use key::KeyCache;
 use request::Body;
 

@@ -17,7 +17,7 @@ use thiserror::Error;
 
 use super::base::signature_base;
 use super::input::{Component, RawSignature};
-use super::{MessageSignatureError as Error, SignedRequest, SIGNATURE_ALGORITHM, SIGNATURE_LABEL};
+use super::{Error, SignedRequest, SIGNATURE_ALGORITHM, SIGNATURE_LABEL};
 
 /// The DER of a P-256 SubjectPublicKeyInfo up to its point: `SEQUENCE { SEQUENCE {
 /// id-ecPublicKey, secp256r1 }, BIT STRING (66 bytes) { 0x00, ...` — then the 65-byte

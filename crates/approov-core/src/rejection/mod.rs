@@ -1,11 +1,15 @@
-//! Why a request was refused, and the stable code for each reason.
+//! Why a request was refused, and the stable code for each reason: the token's
+//! reasons here, a message signature's in `message_signature`.
 
 use std::borrow::Cow;
 
 use thiserror::Error;
 
+mod message_signature;
+
+pub use message_signature::MessageSignatureError;
+
 use crate::binding_header::BindingHeader;
-use crate::message_signing::MessageSignatureError;
 
 /// The reason a request's Approov token was rejected.
 ///
