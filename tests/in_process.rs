@@ -107,6 +107,34 @@ async fn warp() {
     }
 }
 
+/// The vendor's 3.8 client through the axum example in-process, under each signature
+/// requirement (over real HTTP, all four examples run it from the environment).
+#[tokio::test]
+async fn axum_next_client() {
+    use approov_core::{AccountKey, MessageSigning, SignatureRequirement};
+    let (logs, _guard) = LogCapture::install();
+    let secret = TestSecret::new();
+    let account = AccountKey::generate();
+    for requirement in [
+        SignatureRequirement::Install,
+        SignatureRequirement::Account,
+        SignatureRequirement::Either,
+        SignatureRequirement::Both,
+    ] {
+        let signing = MessageSigning::default()
+            .with_account_key(account.clone())
+            .with_requirement(requirement);
+        let app = axum_example::app(secret.verifier().with_message_signing(signing));
+        let mut report = Report::new(format!("axum (in-process, 3.8 client, {requirement})"));
+        for case in approov_testkit::next_client_cases(&secret, &account, requirement) {
+            logs.take();
+            let observed = approov_testkit::axum::case(&app, &case).await;
+            report.record_logged(&case, &observed, false, &logs.take());
+        }
+        report.finish();
+    }
+}
+
 /// A verifier that also fetches `story`'s JWKS, refreshed quickly.
 fn with_jwks_url(secret: &TestSecret, story: &JwksRotation) -> approov_axum::ApproovVerifier {
     let url = approov_axum::JwksUrl::new(&story.url())

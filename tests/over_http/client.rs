@@ -14,7 +14,8 @@ pub(crate) fn get(port: u16, path: &str, headers: &[(&str, &[u8])]) -> Result<Ob
 }
 
 /// Sends `method path` with exactly these header bytes and `body` (with its
-/// `Content-Length` when it is not empty), and reads the whole answer.
+/// `Content-Length` when it is not empty and `headers` have none), and reads the whole
+/// answer.
 pub(crate) fn send(
     port: u16,
     method: &str,
@@ -36,7 +37,10 @@ pub(crate) fn send(
         request.extend_from_slice(value);
         request.extend_from_slice(b"\r\n");
     }
-    if !body.is_empty() {
+    let has_length = headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("content-length"));
+    if !body.is_empty() && !has_length {
         request.extend_from_slice(format!("Content-Length: {}\r\n", body.len()).as_bytes());
     }
     request.extend_from_slice(b"\r\n");

@@ -164,6 +164,7 @@ pub(crate) fn a_hostile_flood_stays_within_the_log_budget(package: &str) {
     let forged = format!("{input}.{}", "A".repeat(43));
     let expired = secret.token(-60, None);
     let long_path = format!("/{}", "p".repeat(60 * 1024));
+    let long_status = [b"no_network_".as_slice(), &[b'S'; 4096]].concat();
     let started = std::time::Instant::now();
     for round in 0..30 {
         let observed = client::get(server.port, &long_path, &[]);
@@ -173,11 +174,22 @@ pub(crate) fn a_hostile_flood_stays_within_the_log_budget(package: &str) {
                 .is_ok_and(|o| o.status == 404 || o.status == 414 || o.status == 431),
             "{package}: a 60 KB unknown path: {observed:?}"
         );
-        for _ in 0..20 {
+        for i in 0..20 {
+            // The app's status and trace ID, hostile: long, control characters (which
+            // a framework may refuse itself), non-ASCII. Never logged raw.
+            let hostile: [&[u8]; 3] = [
+                &long_status,
+                b"\x01\x1b[31mR3Dmark",
+                "ok_\u{e9}t\u{e9}".as_bytes(),
+            ];
             let _ = client::get(
                 server.port,
                 "/token-check",
-                &[("Approov-Token", b"garbage")],
+                &[
+                    ("Approov-Token", b"garbage"),
+                    ("Approov-Status", hostile[i % 3]),
+                    ("Approov-TraceID", hostile[(i + 1) % 3]),
+                ],
             );
         }
         if round % 10 == 0 {
@@ -207,12 +219,19 @@ pub(crate) fn a_hostile_flood_stays_within_the_log_budget(package: &str) {
         !log.contains(&"p".repeat(1_000)),
         "{package}: a path was logged whole"
     );
+    for raw in ["SSSSSSSSSSSSSSSS", "\x1b[31m", "R3Dmark", "\u{e9}t\u{e9}"] {
+        assert!(
+            !log.contains(raw),
+            "{package}: a status or trace ID was logged raw: {raw:?}"
+        );
+    }
     for reason in [
         "not three segments",
         "signature does not match",
         "has expired",
         "no `approov-token` header",
         "suppressed",
+        "status=invalid",
     ] {
         assert!(
             log.contains(reason),

@@ -10,7 +10,9 @@
 //! - `vendor`: the Approov quickstarts' own dummy secret and fixture tokens;
 //! - `demo`: `--demo`'s printed commands;
 //! - `keys`: a JWKS URL refreshed while serving, and SIGHUP re-reading `.env`;
-//! - `shutdown`: SIGTERM lets requests in flight finish, then exits 0.
+//! - `shutdown`: SIGTERM lets requests in flight finish, then exits 0;
+//! - `next_client`: the vendor's 3.8 client: both signatures, status and trace ID,
+//!   the token in `Authorization`.
 #![allow(clippy::panic)] // a test helper fails its test by panicking
 
 mod bodies;
@@ -18,6 +20,7 @@ mod client;
 mod demo;
 mod hostile;
 mod keys;
+mod next_client;
 mod server;
 mod shutdown;
 mod startup;
@@ -45,6 +48,9 @@ fn conformance(package: &str) {
     keys::a_jwks_url_is_refreshed_and_survives_failures(package);
     keys::sighup_rotates_the_secret_from_dotenv(package);
     shutdown::sigterm_finishes_the_request_in_flight(package);
+    next_client::both_signatures_under_each_requirement(package);
+    next_client::the_token_in_authorization(package);
+    next_client::refuses_a_requirement_without_its_key(package);
 }
 
 #[test]

@@ -2,10 +2,10 @@
 //! for every case the one log line with its code and reason (or none).
 
 use approov_core::Mode;
-use approov_testkit::{cases, Expect, Report, TestSecret};
+use approov_testkit::{cases, Case, Expect, Report, TestSecret};
 
 use crate::client;
-use crate::server::Launch;
+use crate::server::{Launch, Server};
 
 pub(crate) fn over_http(package: &str, mode: Mode) {
     let secret = TestSecret::new();
@@ -16,27 +16,7 @@ pub(crate) fn over_http(package: &str, mode: Mode) {
     let server = launch.start();
     let mut report = Report::new(format!("{package} (over HTTP, {mode:?})")).in_mode(mode);
     let table = cases(&secret);
-    let mut seen = server.logged().len();
-    for case in &table {
-        let sent = client::send(
-            server.port,
-            case.method,
-            &case.target(),
-            &case.header_pairs(),
-            &case.body,
-        );
-        match sent {
-            Ok(observed) => {
-                let refused_by_the_framework = matches!(observed.status, 400 | 431);
-                let expected =
-                    usize::from(case.expect.rejection().is_some() && !refused_by_the_framework);
-                let logged = server.logged_since(seen, expected);
-                seen += logged.len();
-                report.record_logged(case, &observed, true, &logged);
-            }
-            Err(e) => report.fail(case, format!("{package}: no HTTP answer: {e}")),
-        }
-    }
+    run(package, &server, &table, &mut report);
     report.finish();
 
     let log = server.stop();
@@ -60,6 +40,32 @@ pub(crate) fn over_http(package: &str, mode: Mode) {
             if let Some((_, signature)) = value.rsplit_once('.') {
                 assert!(!log.contains(signature), "{package}: a token is in the log");
             }
+        }
+    }
+}
+
+/// Sends every case of `table` to `server`, recording each answer and the log line
+/// it wrote (or none) in `report`.
+pub(crate) fn run(package: &str, server: &Server, table: &[Case], report: &mut Report) {
+    let mut seen = server.logged().len();
+    for case in table {
+        let sent = client::send(
+            server.port,
+            case.method,
+            &case.target(),
+            &case.header_pairs(),
+            &case.body,
+        );
+        match sent {
+            Ok(observed) => {
+                let refused_by_the_framework = matches!(observed.status, 400 | 431);
+                let expected =
+                    usize::from(case.expect.rejection().is_some() && !refused_by_the_framework);
+                let logged = server.logged_since(seen, expected);
+                seen += logged.len();
+                report.record_logged(case, &observed, true, &logged);
+            }
+            Err(e) => report.fail(case, format!("{package}: no HTTP answer: {e}")),
         }
     }
 }

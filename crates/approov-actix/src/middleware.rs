@@ -109,7 +109,10 @@ impl Approov {
     ///     .bound_to([BindingHeader::AUTHORIZATION, BindingHeader::new("SessionId")]);
     /// ```
     pub fn bound_to(mut self, binding: impl Into<Binding>) -> Self {
-        self.binding = Some(binding.into());
+        let binding = binding.into();
+        // A binding to the token's own header: said now, refused on every request.
+        let _ = self.verifier.check_binding(&binding);
+        self.binding = Some(binding);
         self
     }
 

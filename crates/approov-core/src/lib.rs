@@ -4,14 +4,16 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The floor plan, from the ground up (no module imports one above it):
-// - `clock`, `headers`, `binding_header`, `crypto`: leaves;
-// - `message_signing/`, `keys/`: RFC 9421 install signatures; key material;
-// - `rejection`, `token_header`, `log`: why a check failed, and where it is logged;
-// - `token/`, `binding`: a token on its own; its binding to other headers;
-// - `config/`, `store/`: settings from the environment; the live keys and JWKS URL;
+// - `clock`, `headers`, `binding_header`, `crypto`, `client_status`: leaves;
+// - `keys/`, `rejection/`: key material; why a check failed (token, signature);
+// - `token/`, `token_header`, `log`: a token on its own; its header; the failure log;
+// - `config/`: settings from the environment, each checked;
+// - `message_signing/`, `binding`: RFC 9421 signatures; a token's binding to headers;
+// - `store/`: the live keys and JWKS URL;
 // - `policy`, `verification`, `verifier/`: the check of a request, end to end.
 mod binding;
 mod binding_header;
+mod client_status;
 mod clock;
 mod config;
 mod crypto;
@@ -31,11 +33,13 @@ mod verifier;
 
 pub use binding::{binding_claim, AuthorizationBinding, Binding, BindingHeaders};
 pub use binding_header::BindingHeader;
+pub use client_status::{DEFAULT_STATUS_HEADER, DEFAULT_TRACE_ID_HEADER};
 pub use config::{
-    ConfigError, Mode, SecretEncoding, BASE64URL_SECRET_VAR, BASE64_SECRET_VAR,
-    DEFAULT_JWKS_REFRESH_SECS, JWKS_FILE_VAR, JWKS_REFRESH_VAR, JWKS_URL_VAR, JWKS_VAR,
-    LOG_LINES_VAR, MESSAGE_SIGNATURE_CLOCK_SKEW_VAR, MESSAGE_SIGNATURE_MAX_AGE_VAR,
-    MESSAGE_SIGNATURE_MAX_BODY_VAR, MESSAGE_SIGNATURE_SCHEME_VAR, MODE_VAR,
+    ConfigError, Mode, SecretEncoding, ACCOUNT_MESSAGE_SIGNING_KEY_VAR, BASE64URL_SECRET_VAR,
+    BASE64_SECRET_VAR, DEFAULT_JWKS_REFRESH_SECS, JWKS_FILE_VAR, JWKS_REFRESH_VAR, JWKS_URL_VAR,
+    JWKS_VAR, LOG_LINES_VAR, MESSAGE_SIGNATURE_CLOCK_SKEW_VAR, MESSAGE_SIGNATURE_MAX_AGE_VAR,
+    MESSAGE_SIGNATURE_MAX_BODY_VAR, MESSAGE_SIGNATURE_REQUIRE_VAR, MESSAGE_SIGNATURE_SCHEME_VAR,
+    MODE_VAR, STATUS_HEADER_VAR, TOKEN_HEADER_VAR, TOKEN_PREFIX_VAR, TRACE_ID_HEADER_VAR,
 };
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
@@ -50,7 +54,8 @@ pub use message_signing::{
     SignatureHeaders, SignatureParams,
 };
 pub use message_signing::{
-    MessageSignatureError, MessageSigning, SignedRequest, MAX_SIGNATURE_HEADER_LEN,
+    AccountKey, MessageSignatureError, MessageSigning, SignatureRequirement, SignedRequest,
+    ACCOUNT_SIGNATURE_ALGORITHM, ACCOUNT_SIGNATURE_LABEL, MAX_SIGNATURE_HEADER_LEN,
     SIGNATURE_ALGORITHM, SIGNATURE_LABEL,
 };
 #[cfg(feature = "mint")]

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 
+use crate::client_status::{status_names, status_slot, ClientStatus};
 use crate::clock::unix_now;
 use crate::config::Mode;
 use crate::rejection::TokenRejection;
@@ -31,6 +32,9 @@ pub(crate) struct RejectionLog {
     /// Lines per code per second; `None` writes every failure.
     limit: Option<u32>,
     codes: Vec<CodeLog>,
+    /// Failed checks by the `Approov-Status` the request carried (see
+    /// [`status_names`]).
+    statuses: Vec<AtomicU64>,
     /// Some code has suppressed lines not yet summed up.
     pending: AtomicBool,
     /// The mode of the last failure logged, for the summaries the flusher writes.
@@ -60,6 +64,7 @@ impl RejectionLog {
                 .iter()
                 .map(|_| CodeLog::default())
                 .collect(),
+            statuses: status_names().map(|_| AtomicU64::new(0)).collect(),
             pending: AtomicBool::new(false),
             monitor: AtomicBool::new(false),
             flusher: OnceLock::new(),
@@ -71,9 +76,21 @@ impl RejectionLog {
         self.limit
     }
 
-    /// Counts `rejection` and logs it, with its code and reason (never the token): at
-    /// `info` when the request is refused, at `warn` in monitor mode, where it goes on.
-    pub(crate) fn failed_check(&self, rejection: &TokenRejection, mode: Mode) {
+    /// Counts `rejection` and logs it, with its code and reason (never the token) and
+    /// the status and trace ID the request carried (validated): at `info` when the
+    /// request is refused, at `warn` in monitor mode, where it goes on.
+    pub(crate) fn failed_check(
+        &self,
+        rejection: &TokenRejection,
+        mode: Mode,
+        client: ClientStatus<'_>,
+    ) {
+        if let Some(counter) = client
+            .status
+            .and_then(|status| self.statuses.get(status_slot(status)))
+        {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
         let code = rejection.code();
         let Some(state) = TokenRejection::CODES
             .iter()
@@ -81,11 +98,11 @@ impl RejectionLog {
             .and_then(|i| self.codes.get(i))
         else {
             // Every code is listed; should one not be, it is logged unlimited.
-            return line(rejection, mode);
+            return line(rejection, mode, client);
         };
         state.total.fetch_add(1, Ordering::Relaxed);
         let Some(limit) = self.limit else {
-            return line(rejection, mode);
+            return line(rejection, mode, client);
         };
         // The coarse clock the time checks read: a flood is counted in whole seconds.
         let now = unix_now();
@@ -94,7 +111,7 @@ impl RejectionLog {
         // Every reason written is recorded, so that past the limit only new ones are.
         let new_reason = state.first_of_its_reason(rejection);
         if within_limit || new_reason {
-            line(rejection, mode);
+            line(rejection, mode, client);
         } else {
             state.suppressed.fetch_add(1, Ordering::Relaxed);
             self.monitor.store(mode == Mode::Monitor, Ordering::Relaxed);
@@ -188,6 +205,15 @@ impl RejectionLog {
             .map(|(code, state)| (*code, state.total.load(Ordering::Relaxed)))
             .collect()
     }
+
+    /// Failed checks so far by the request's `Approov-Status`: each status the
+    /// vendor's SDKs send, then `other` and `invalid`.
+    pub(crate) fn status_counts(&self) -> Vec<(&'static str, u64)> {
+        status_names()
+            .zip(&self.statuses)
+            .map(|(status, count)| (status, count.load(Ordering::Relaxed)))
+            .collect()
+    }
 }
 
 impl CodeLog {
@@ -209,16 +235,24 @@ impl CodeLog {
     }
 }
 
-fn line(rejection: &TokenRejection, mode: Mode) {
+/// One rejection's line: `code=... reason=...`, then `status=...` and `trace_id=...`
+/// when the request has them (an absent one is not written).
+fn line(rejection: &TokenRejection, mode: Mode, client: ClientStatus<'_>) {
+    let status = client.status.map(tracing::field::display);
+    let trace_id = client.trace_id.map(tracing::field::display);
     match mode {
         Mode::Enforce => tracing::info!(
             code = %rejection.code(),
             reason = %rejection,
+            status,
+            trace_id,
             "Approov token rejected"
         ),
         Mode::Monitor => tracing::warn!(
             code = %rejection.code(),
             reason = %rejection,
+            status,
+            trace_id,
             "Approov token check failed; monitor mode lets the request through"
         ),
     }

@@ -162,13 +162,17 @@ impl Verification {
         let Ok(claims) = &self.outcome else {
             return self;
         };
-        match binding.check_pay(claims.pay(), &headers) {
+        let checked = self
+            .policy
+            .check_binding(binding)
+            .and_then(|()| binding.check_pay(claims.pay(), &headers));
+        match checked {
             Ok(()) => Verification {
                 binding: Some(binding.clone()),
                 ..self
             },
             Err(rejection) => {
-                self.policy.log_failure(&rejection);
+                self.policy.log_failure(&rejection, &headers);
                 Verification {
                     outcome: Err(rejection),
                     binding: None,
@@ -208,14 +212,14 @@ impl Verification {
             return self;
         };
         let signing = &self.policy.message_signing;
-        match signing.verify(claims.claims().ipk.as_deref(), request, unix_now()) {
+        match signing.verify(claims.claims(), request, unix_now()) {
             Ok(()) => Verification {
                 signed: true,
                 ..self
             },
             Err(error) => {
                 let rejection = TokenRejection::MessageSignature(error);
-                self.policy.log_failure(&rejection);
+                self.policy.log_failure(&rejection, &request.headers);
                 Verification {
                     outcome: Err(rejection),
                     binding: None,

@@ -39,6 +39,15 @@ struct Request {
     body: Option<Vec<u8>>,
 }
 
+/// The claims of a token with `ipk` (or without one).
+fn claims(ipk: Option<&str>) -> approov_core::ApproovClaims {
+    let mut claims = serde_json::json!({ "exp": 4_000_000_000u64 });
+    if let Some(ipk) = ipk {
+        claims["ipk"] = ipk.into();
+    }
+    serde_json::from_value(claims).expect("the claims of a token")
+}
+
 fn values<'a>(headers: &'a [(String, Vec<u8>)], name: &str) -> Vec<&'a [u8]> {
     headers
         .iter()
@@ -126,7 +135,7 @@ impl Request {
         if let Some(body) = &self.body {
             request = request.with_body(body);
         }
-        signing.verify(ipk, &request, now)
+        signing.verify(&claims(ipk), &request, now)
     }
 
     fn verify(&self, key: &InstallationKey) -> Result<(), E> {
@@ -1104,7 +1113,7 @@ proptest! {
         let signing = MessageSigning::default();
         let _ = signing.needs_body(lookup);
         let request = SignedRequest::new(&method, "https", "h", &target, lookup).with_body(&body);
-        prop_assert!(signing.verify(Some(&key.ipk()), &request, NOW).is_err());
+        prop_assert!(signing.verify(&claims(Some(&key.ipk())), &request, NOW).is_err());
     }
 
     #[test]
@@ -1148,7 +1157,7 @@ fn a_method_the_framework_may_have_rewritten_fails_a_signature_that_covers_it() 
         if hidden {
             signed = signed.with_method_hidden();
         }
-        MessageSigning::default().verify(Some(&key.ipk()), &signed, NOW)
+        MessageSigning::default().verify(&claims(Some(&key.ipk())), &signed, NOW)
     };
     let over_method = Request::get("/shapes").signed(&key, &["@method", "approov-token"]);
     assert_eq!(check(&over_method, false), Ok(()));

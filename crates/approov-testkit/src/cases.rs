@@ -113,6 +113,10 @@ pub struct Case {
     pub body: Vec<u8>,
     /// The answer.
     pub expect: Expect,
+    /// The `status=` the rejection's log line carries (`None`: no such field).
+    pub logged_status: Option<&'static str>,
+    /// The `trace_id=` the rejection's log line carries (`None`: no such field).
+    pub logged_trace_id: Option<&'static str>,
 }
 
 impl Case {
@@ -131,7 +135,20 @@ impl Case {
             headers,
             body: Vec::new(),
             expect,
+            logged_status: None,
+            logged_trace_id: None,
         }
+    }
+
+    /// The same case, its rejection logged with these `status=` and `trace_id=`.
+    pub fn logged_with(
+        mut self,
+        status: Option<&'static str>,
+        trace_id: Option<&'static str>,
+    ) -> Case {
+        self.logged_status = status;
+        self.logged_trace_id = trace_id;
+        self
     }
 
     /// The request target: the route's path and the query.
@@ -163,7 +180,78 @@ fn token_header(header: fn(std::borrow::Cow<'static, str>) -> TokenRejection) ->
 pub fn token_cases(secret: &TestSecret) -> Vec<Case> {
     let mut all = secret_cases(secret);
     all.extend(key_cases(secret));
+    all.extend(status_cases(secret));
     all
+}
+
+/// The app's `Approov-Status` and `Approov-TraceID`: logged with a rejection (validated,
+/// never raw), never changing an answer.
+fn status_cases(secret: &TestSecret) -> Vec<Case> {
+    let valid = secret.token(300, None);
+    let expired = secret.token(-1, None);
+    let with = |token: Option<&str>, status: Option<&str>, trace: Option<&str>| {
+        let mut headers = Vec::new();
+        if let Some(token) = token {
+            headers.push(("Approov-Token", token.as_bytes().to_vec()));
+        }
+        if let Some(status) = status {
+            headers.push(("Approov-Status", status.as_bytes().to_vec()));
+        }
+        if let Some(trace) = trace {
+            headers.push(("Approov-TraceID", trace.as_bytes().to_vec()));
+        }
+        headers
+    };
+    let long = "a".repeat(200);
+    let missing = Expect::Rejected(token_header(|header| TokenRejection::Missing { header }));
+    use Route::TokenCheck;
+    vec![
+        Case::get(
+            "no token, Approov-Status no_network: refused, the status logged",
+            TokenCheck,
+            with(None, Some("no_network"), None),
+            missing.clone(),
+        )
+        .logged_with(Some("no_network"), None),
+        Case::get(
+            "no token, Approov-Status untrusted_network: refused, the status logged",
+            TokenCheck,
+            with(None, Some("untrusted_network"), None),
+            missing.clone(),
+        )
+        .logged_with(Some("untrusted_network"), None),
+        Case::get(
+            "valid token with Approov-Status success and a trace ID",
+            TokenCheck,
+            with(Some(&valid), Some("success"), Some("dGVzdC10cmFjZS0xMjM")),
+            Expect::Hello,
+        ),
+        Case::get(
+            "expired token with a trace ID: both logged",
+            TokenCheck,
+            with(Some(&expired), Some("success"), Some("dGVzdC10cmFjZS0xMjM")),
+            Expect::Rejected(TokenRejection::Expired),
+        )
+        .logged_with(Some("success"), Some("dGVzdC10cmFjZS0xMjM")),
+        Case::get(
+            "garbage token, a status that is not one and a trace ID that is not base64url",
+            TokenCheck,
+            with(
+                Some("garbage"),
+                Some("No Network; x=1"),
+                Some("trace id/with+spaces"),
+            ),
+            Expect::Rejected(TokenRejection::Malformed("not three segments")),
+        )
+        .logged_with(Some("invalid"), Some("invalid")),
+        Case::get(
+            "no token, a 200-character status and trace ID: logged as invalid",
+            TokenCheck,
+            with(None, Some(&long), Some(&long)),
+            missing,
+        )
+        .logged_with(Some("invalid"), Some("invalid")),
+    ]
 }
 
 /// The cases of tokens signed with the public keys' private halves, and of forgeries

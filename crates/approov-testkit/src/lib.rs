@@ -20,6 +20,7 @@ mod forge;
 mod jwks_server;
 mod keys;
 mod logs;
+mod next_client;
 mod report;
 #[cfg(feature = "rocket")]
 #[path = "client/rocket.rs"]
@@ -37,6 +38,7 @@ pub use forge::{forge, forge_raw, Alg, TestSecret};
 pub use jwks_server::{JwksRotation, JwksServer, JWKS_REFRESH_FAILED};
 pub use keys::{jwks_json, TestKey, TestKeys};
 pub use logs::{CaptureGuard, LogCapture, Logged, Suppressed};
+pub use next_client::{authorization_token_cases, next_client_cases, TRACE_ID};
 pub use report::{Observed, Report};
 pub use signed::SIGNED_HOST;
 

@@ -18,12 +18,19 @@ pub struct Logged {
     pub code: String,
     /// The `reason=` field.
     pub reason: String,
+    /// The `status=` field: the request's `Approov-Status`, validated (`invalid` when
+    /// it is not a status), when it had one.
+    pub status: Option<String>,
+    /// The `trace_id=` field: the request's `Approov-TraceID`, validated, when it had
+    /// one.
+    pub trace_id: Option<String>,
 }
 
 impl Logged {
     /// Reads a failed check from one line of a server's log (tracing-subscriber's
     /// `fmt` format, no colours): `... INFO approov_core::log: Approov token
-    /// rejected code=token_expired reason=the Approov token has expired`.
+    /// rejected code=token_expired reason=the Approov token has expired`, then
+    /// ` status=...` and ` trace_id=...` when the request had them.
     pub fn parse_line(line: &str) -> Option<Logged> {
         let level = if line.contains(" INFO ") {
             Level::INFO
@@ -33,11 +40,22 @@ impl Logged {
             return None;
         };
         let (_, fields) = line.split_once(" code=")?;
-        let (code, reason) = fields.split_once(" reason=")?;
+        let (code, rest) = fields.split_once(" reason=")?;
+        let rest = rest.trim_end();
+        let (rest, trace_id) = match rest.rsplit_once(" trace_id=") {
+            Some((rest, trace_id)) => (rest, Some(trace_id.to_owned())),
+            None => (rest, None),
+        };
+        let (reason, status) = match rest.rsplit_once(" status=") {
+            Some((reason, status)) => (reason, Some(status.to_owned())),
+            None => (rest, None),
+        };
         Some(Logged {
             level,
             code: code.to_owned(),
-            reason: reason.trim_end().to_owned(),
+            reason: reason.to_owned(),
+            status,
+            trace_id,
         })
     }
 }
@@ -139,6 +157,8 @@ impl<S: Subscriber> Layer<S> for CaptureLayer {
                         level: *event.metadata().level(),
                         code,
                         reason,
+                        status: fields.status,
+                        trace_id: fields.trace_id,
                     });
                 }
             }
@@ -156,6 +176,8 @@ impl<S: Subscriber> Layer<S> for CaptureLayer {
 struct Fields {
     code: Option<String>,
     reason: Option<String>,
+    status: Option<String>,
+    trace_id: Option<String>,
     suppressed: Option<u64>,
 }
 
@@ -175,6 +197,8 @@ impl Visit for Fields {
         match field.name() {
             "code" => self.code = Some(format!("{value:?}")),
             "reason" => self.reason = Some(format!("{value:?}")),
+            "status" => self.status = Some(format!("{value:?}")),
+            "trace_id" => self.trace_id = Some(format!("{value:?}")),
             _ => {}
         }
     }

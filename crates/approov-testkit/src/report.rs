@@ -85,6 +85,8 @@ impl Case {
                 },
                 code: rejection.code().to_owned(),
                 reason: rejection.to_string(),
+                status: self.logged_status.map(str::to_owned),
+                trace_id: self.logged_trace_id.map(str::to_owned),
             }),
         };
         if logged == expected.as_slice() {

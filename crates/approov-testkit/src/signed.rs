@@ -17,15 +17,15 @@ pub const SIGNED_HOST: &str = "api.example.test";
 
 /// A request being built: what is signed, then what is sent (which a case may change).
 #[derive(Clone)]
-struct Draft {
-    method: &'static str,
-    query: &'static str,
-    headers: Vec<(&'static str, Vec<u8>)>,
-    body: Vec<u8>,
+pub(crate) struct Draft {
+    pub(crate) method: &'static str,
+    pub(crate) query: &'static str,
+    pub(crate) headers: Vec<(&'static str, Vec<u8>)>,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Draft {
-    fn new(method: &'static str, query: &'static str, token: &str) -> Draft {
+    pub(crate) fn new(method: &'static str, query: &'static str, token: &str) -> Draft {
         Draft {
             method,
             query,
@@ -37,24 +37,29 @@ impl Draft {
         }
     }
 
-    fn header(mut self, name: &'static str, value: &str) -> Draft {
+    pub(crate) fn header(mut self, name: &'static str, value: &str) -> Draft {
         self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         self.headers.push((name, value.as_bytes().to_vec()));
         self
     }
 
-    fn without(mut self, name: &str) -> Draft {
+    pub(crate) fn without(mut self, name: &str) -> Draft {
         self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         self
     }
 
-    fn body(mut self, body: &[u8], algorithm: DigestAlgorithm, form: DigestForm) -> Draft {
+    pub(crate) fn body(
+        mut self,
+        body: &[u8],
+        algorithm: DigestAlgorithm,
+        form: DigestForm,
+    ) -> Draft {
         self.body = body.to_vec();
         let digest = content_digest(body, algorithm, form);
         self.header("Content-Digest", &digest)
     }
 
-    fn values(&self, name: &str) -> Vec<&[u8]> {
+    pub(crate) fn values(&self, name: &str) -> Vec<&[u8]> {
         self.headers
             .iter()
             .filter(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -63,7 +68,7 @@ impl Draft {
     }
 
     /// Signs this request with `key` (label `install` unless `label` says otherwise).
-    fn signed(self, key: &InstallationKey, params: &SignatureParams<'_>) -> Draft {
+    pub(crate) fn signed(self, key: &InstallationKey, params: &SignatureParams<'_>) -> Draft {
         let target = format!("{}{}", Route::TokenMessageSigning.path(), self.query);
         let headers = |name: &str| self.values(name);
         let request = SignedRequest::new(self.method, "http", SIGNED_HOST, &target, headers)
@@ -75,7 +80,7 @@ impl Draft {
             .header("Signature-Input", &signed.signature_input)
     }
 
-    fn case(self, name: &'static str, expect: Expect) -> Case {
+    pub(crate) fn case(self, name: &'static str, expect: Expect) -> Case {
         Case {
             name,
             method: self.method,
@@ -84,6 +89,8 @@ impl Draft {
             headers: self.headers,
             body: self.body,
             expect,
+            logged_status: None,
+            logged_trace_id: None,
         }
     }
 }

@@ -1,10 +1,13 @@
 //! `approov-token`: a command-line tool for developing against Approov. It mints
 //! Approov tokens with any claims, signed HS256 with the secret or by a keyset key
 //! (ES256, RS256, PS256, EdDSA), checks a token the way the servers do, generates a
-//! secret or a keyset key pair and its JWKS, and for installation message signing
-//! generates a key pair and signs a request. One module per command; `secret_source`
-//! is the secret options the commands share, `key_file` reading and writing key files,
-//! `signing_key` a keyset key's file, `request_url` the URL a request is signed for.
+//! secret or a keyset key pair and its JWKS, and for message signing generates an
+//! installation key pair or an account key and signs a request (`install`, or
+//! `install` and `account` as the 3.8 client does). One module per command;
+//! `secret_source` is the secret options the commands share, `account_key_source` the
+//! account key's, `env_var` a variable read as the servers read it, `key_file` reading
+//! and writing key files, `signing_key` a keyset key's file, `request_url` the URL a
+//! request is signed for.
 //!
 //! ```text
 //! approov-token secret > .env            # a new random secret, both encodings
@@ -15,10 +18,15 @@
 //! approov-token jwks es256.pem           # the JWKS of key files, again
 //! approov-token keygen --out key.pem     # an installation key; prints its ipk
 //! approov-token sign-request --key key.pem http://127.0.0.1:8002/token-message-signing
+//! approov-token account-key --dotenv >> .env   # an account key, as a .env line
+//! approov-token sign-request --key key.pem --account http://127.0.0.1:8002/token-message-signing
 //! ```
 #![forbid(unsafe_code)]
 
+mod account_key;
+mod account_key_source;
 mod check;
+mod env_var;
 mod failure;
 mod jwks;
 mod key_file;
@@ -45,7 +53,8 @@ Without a command, approov-token mints: `approov-token --expires-in 60` is
 The secret is read as the servers read it: APPROOV_BASE64URL_SECRET and/or
 APPROOV_BASE64_SECRET, from the environment or else ./.env. `--secret-env VAR`
 reads another variable. `check` reads a keyset's public keys as the servers do
-too: APPROOV_JWKS, APPROOV_JWKS_FILE, APPROOV_JWKS_URL.
+too: APPROOV_JWKS, APPROOV_JWKS_FILE, APPROOV_JWKS_URL; `sign-request --account`
+the account message signing key: APPROOV_ACCOUNT_MESSAGE_SIGNING_KEY.
 
 Exit status: 0 done (check: the token is valid), 1 check: the token is refused,
 2 bad arguments, no usable secret, key or URL.
@@ -58,6 +67,8 @@ Examples:
   approov-token mint --key es256.pem | APPROOV_JWKS_FILE=jwks.json approov-token check -
   approov-token keygen --out key.pem
   approov-token sign-request --key key.pem http://127.0.0.1:8002/token-message-signing
+  approov-token account-key --dotenv >> .env
+  approov-token sign-request --key key.pem --account http://127.0.0.1:8002/token-message-signing
   approov-token mint --help";
 
 /// Mint Approov tokens, check them, make secrets and sign requests, for developing and
@@ -83,8 +94,11 @@ enum Command {
     Jwks(jwks::JwksArgs),
     /// Generate an installation key pair for message signing; print its ipk
     Keygen(keygen::KeygenArgs),
-    /// Sign a request with an installation key and print it as a curl command
+    /// Sign a request with an installation key, and the account key as the 3.8 client
+    /// does, and print it as a curl command
     SignRequest(sign_request::SignRequestArgs),
+    /// Generate an account message signing key; print it in base64url
+    AccountKey(account_key::AccountKeyArgs),
 }
 
 fn main() -> ExitCode {
@@ -97,6 +111,7 @@ fn main() -> ExitCode {
         Command::Jwks(args) => jwks::run(args),
         Command::Keygen(args) => keygen::run(args),
         Command::SignRequest(args) => sign_request::run(args),
+        Command::AccountKey(args) => account_key::run(args),
     };
     outcome.unwrap_or_else(Failure::report)
 }

@@ -186,11 +186,17 @@ fn sign_without_kid(minter: &TokenMinter, claims: &Map<String, Value>) -> Result
     Ok(format!("{signing_input}.{signature}"))
 }
 
-/// A token as `mint` makes it without options, plus `ipk`: for `sign-request`.
-pub(crate) fn token_with_ipk(secret: &SecretOptions, ipk: String) -> Result<String, Failure> {
+/// A token as `mint` makes it without options, plus `ipk` when given: for
+/// `sign-request`.
+pub(crate) fn token_with_ipk(
+    secret: &SecretOptions,
+    ipk: Option<String>,
+) -> Result<String, Failure> {
     let now = unix_now();
     let mut claims = standard_claims(expiry(now, DEFAULT_EXPIRES_IN), now, EXAMPLE_DID);
-    claims.insert("ipk".into(), ipk.into());
+    if let Some(ipk) = ipk {
+        claims.insert("ipk".into(), ipk.into());
+    }
     mint(secret, &claims)
 }
 

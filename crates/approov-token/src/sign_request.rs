@@ -1,5 +1,6 @@
-//! `approov-token sign-request`: a request signed with an installation key as the
-//! Approov SDK signs it, printed as a curl command to paste.
+//! `approov-token sign-request`: a request signed as the Approov SDK signs it, with
+//! the installation key (`install`) and, given the account key, as the 3.8 client
+//! does (`install` and `account`), printed as a curl command to paste.
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -8,14 +9,17 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use approov_core::{
-    content_digest, DigestAlgorithm, DigestForm, InstallationKey, SignatureParams, SignedRequest,
+    content_digest, AccountKey, DigestAlgorithm, DigestForm, InstallationKey, SignatureHeaders,
+    SignatureParams, SignedRequest, TOKEN_HEADER_VAR, TOKEN_PREFIX_VAR,
 };
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use clap::{Args, ValueEnum};
 use serde_json::{Map, Value};
 
+use crate::account_key_source::AccountKeyOptions;
 use crate::check::read_token;
+use crate::env_var;
 use crate::failure::{print_line, warn, Failure};
 use crate::key_file::read_key;
 use crate::mint::{token_with_ipk, unix_now};
@@ -28,15 +32,28 @@ ecdsa-p256-sha256, created now) and printed as one curl command on stdout, quote
 for a POSIX shell; --headers-only prints the header lines instead. Paste it within
 300 s, the servers' default maximum age.
 
-The signature covers @method, @target-uri and approov-token, and content-digest
-when there is a body (--data or --data-file, sent with a Content-Digest header).
---cover replaces that list: derived components @method, @target-uri, @authority,
+The signature covers @method, @target-uri and the token header (approov-token),
+the --trace-id and --status headers, and content-digest when there is a body
+(--data or --data-file, sent with a Content-Digest header).
+
+With an account key (--account, --account-key-env or --account-key), the request
+is signed as the 3.8 client signs it: two signatures in one Signature and one
+Signature-Input header, `install` then `account` (hmac-sha256), each covering
+@method, @target-uri, the token header, then those of approov-traceid,
+approov-status, authorization, content-length, content-type the request has, and
+content-digest when there is a body; `expires` is created + 15. --account-only
+sends the `account` signature alone, without --key, and mints a token without ipk.
+
+--cover replaces the list: derived components @method, @target-uri, @authority,
 @scheme, @request-target, @path, @query, or any header the request has: a
---header, approov-token, content-digest, or what curl adds (host, and for a body
-content-length and content-type).
+--header, the token header, Approov-Status, Approov-TraceID, content-digest, or
+what curl adds (host, and for a body content-length and content-type).
 
 Without --token, a token is minted as `approov-token mint` mints one, with the
-Secret options, carrying the key's ipk.
+Secret options, carrying the key's ipk. It is sent in Approov-Token, or in the
+header APPROOV_TOKEN_HEADER names, after the prefix APPROOV_TOKEN_PREFIX gives
+(the environment, else ./.env, as the servers read them): --token-header and
+--token-prefix override them.
 
 Examples:
   approov-token keygen --out key.pem
@@ -46,6 +63,12 @@ Examples:
   approov-token sign-request --key key.pem --headers-only --digest sha-512 --data-file body.json URL
   approov-token sign-request --key key.pem --cover @method --cover @path --cover approov-token URL
 
+  approov-token account-key --dotenv >> .env
+  approov-token sign-request --key key.pem --account --status success --trace-id t-1 URL
+  approov-token sign-request --account-only --string-values URL
+  approov-token sign-request --key key.pem --account \\
+      --token-header Authorization --token-prefix Bearer URL
+
   TOKEN=$(approov-token mint --ipk-from key.pem --bind 'Bearer alice')
   approov-token sign-request --key key.pem --token \"$TOKEN\" -H 'Authorization: Bearer alice' URL
 
@@ -54,9 +77,9 @@ Examples:
 /// The largest body `--data-file` reads.
 const MAX_BODY_FILE_LEN: u64 = 64 * 1024 * 1024;
 
-/// Headers the tool writes itself, which `--header` may not give.
-const OWN_HEADERS: [(&str, &str); 5] = [
-    ("approov-token", "give the token with --token"),
+/// Headers the tool writes itself, which `--header` may not give (nor can they carry
+/// the token). The token's own header is refused too, once it is known.
+const OWN_HEADERS: [(&str, &str); 4] = [
     ("signature", "the tool writes it"),
     ("signature-input", "the tool writes it"),
     (
@@ -65,6 +88,26 @@ const OWN_HEADERS: [(&str, &str); 5] = [
     ),
     ("content-length", "curl writes it for the body"),
 ];
+
+/// The token's header when neither --token-header nor APPROOV_TOKEN_HEADER names one.
+const DEFAULT_TOKEN_HEADER: &str = "Approov-Token";
+
+/// The headers --status and --trace-id send, as the Approov SDK names them.
+const STATUS_HEADER: &str = "Approov-Status";
+const TRACE_ID_HEADER: &str = "Approov-TraceID";
+
+/// What the 3.8 client covers after the token header, when the request has them (then
+/// content-digest, for a body).
+const CLIENT_38_OPTIONAL: [&str; 5] = [
+    "approov-traceid",
+    "approov-status",
+    "authorization",
+    "content-length",
+    "content-type",
+];
+
+/// How long the 3.8 client's signatures are valid: `expires` is `created` plus this.
+const CLIENT_38_EXPIRES_IN: u64 = 15;
 
 /// The derived components a server can check.
 const DERIVED: [&str; 7] = [
@@ -77,14 +120,15 @@ const DERIVED: [&str; 7] = [
     "@query",
 ];
 
-/// Sign a request with an installation key and print it as a curl command.
+/// Sign a request with an installation key, and the account key if given, and print it
+/// as a curl command.
 #[derive(Debug, Args)]
 #[command(after_help = EXAMPLES)]
 pub(crate) struct SignRequestArgs {
     /// The installation key that signs: a PKCS#8 PEM file, as `approov-token keygen
-    /// --out FILE` writes
-    #[arg(long, value_name = "FILE")]
-    key: PathBuf,
+    /// --out FILE` writes (not with --account-only)
+    #[arg(long, value_name = "FILE", required_unless_present = "account_only")]
+    key: Option<PathBuf>,
     /// The Approov token to send; `-` reads it from standard input. Without it, one is
     /// minted with the secret and the key's ipk
     #[arg(
@@ -94,6 +138,15 @@ pub(crate) struct SignRequestArgs {
         conflicts_with = "secret_source"
     )]
     token: Option<OsString>,
+    /// The header that carries the token [default: APPROOV_TOKEN_HEADER, from the
+    /// environment or ./.env, else Approov-Token]
+    #[arg(long, value_name = "NAME", value_parser = parse_token_header)]
+    token_header: Option<String>,
+    /// Write the token after this prefix: `Bearer` sends `Bearer <token>`. An empty one
+    /// writes none [default: APPROOV_TOKEN_PREFIX, from the environment or ./.env, else
+    /// none]
+    #[arg(long, value_name = "PREFIX", value_parser = parse_token_prefix)]
+    token_prefix: Option<String>,
     /// The method [default: GET, or POST with a body]
     #[arg(short = 'X', long = "request", value_name = "METHOD", value_parser = parse_method)]
     method: Option<String>,
@@ -113,12 +166,26 @@ pub(crate) struct SignRequestArgs {
     #[arg(long = "cover", value_name = "COMPONENT", value_parser = parse_component)]
     cover: Vec<String>,
     /// Send this header too ('Name: value'). Repeatable; covered only when --cover
-    /// names it
+    /// names it, or, signing as the 3.8 client, when it is one that client covers
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE", value_parser = parse_header)]
     headers: Vec<Header>,
-    /// Add `expires`, this many seconds after `created`
+    /// Send Approov-Status: VALUE (the SDK's fetch status, such as `success`), covered
+    #[arg(long, value_name = "VALUE", value_parser = parse_value)]
+    status: Option<String>,
+    /// Send Approov-TraceID: VALUE, covered
+    #[arg(long, value_name = "VALUE", value_parser = parse_value)]
+    trace_id: Option<String>,
+    /// Add `expires`, this many seconds after `created` [default: none, or 15 with an
+    /// account key]
     #[arg(long, value_name = "SECS")]
     expires_in: Option<u64>,
+    /// Write each signature as a string of standard base64 ("BASE64"), as older
+    /// Android clients do, instead of a byte sequence (:BASE64:)
+    #[arg(long)]
+    string_values: bool,
+    /// Send the `account` signature alone: no --key, and a minted token has no ipk
+    #[arg(long, requires = "account_source", conflicts_with = "key")]
+    account_only: bool,
     /// Print only the header lines (`Name: value`), not a curl command
     #[arg(long)]
     headers_only: bool,
@@ -130,7 +197,9 @@ pub(crate) struct SignRequestArgs {
     /// The URL: http or https; scheme, `host[:port]`, path and query are what is signed
     #[arg(value_name = "URL")]
     url: String,
-    // Last: its help heading applies to every argument after it.
+    // Last: their help headings apply to every argument after them.
+    #[command(flatten)]
+    account: AccountKeyOptions,
     #[command(flatten)]
     secret: SecretOptions,
 }
@@ -200,26 +269,125 @@ impl Body {
     }
 }
 
+/// The keys that sign: the installation key, the account key, or both (the 3.8
+/// client).
+struct Signers {
+    install: Option<InstallationKey>,
+    account: Option<AccountKey>,
+}
+
+impl Signers {
+    /// The `Signature` and `Signature-Input` values: `install` first, then `account`.
+    fn sign<'h, F, I>(
+        &self,
+        request: &SignedRequest<'_, F>,
+        params: &SignatureParams<'_>,
+    ) -> Result<SignatureHeaders, Failure>
+    where
+        F: Fn(&str) -> I,
+        I: IntoIterator<Item = &'h [u8]>,
+    {
+        let failed = |e: approov_core::MessageSignatureError| {
+            Failure::new(format!("cannot sign the request: {e}"))
+        };
+        let install = self
+            .install
+            .as_ref()
+            .map(|key| key.sign_request(request, params))
+            .transpose()
+            .map_err(failed)?;
+        let account = self
+            .account
+            .as_ref()
+            .map(|key| key.sign_request(request, params))
+            .transpose()
+            .map_err(failed)?;
+        match (install, account) {
+            (Some(install), Some(account)) => Ok(install.join(account)),
+            (Some(one), None) | (None, Some(one)) => Ok(one),
+            (None, None) => Err(Failure::new("no key to sign with: give --key or --account")),
+        }
+    }
+}
+
+/// The header that carries the token: its name as sent, and the prefix before it.
+struct TokenHeader {
+    name: String,
+    prefix: String,
+}
+
+impl TokenHeader {
+    /// As --token-header and --token-prefix say, else as the servers' variables do.
+    fn resolve(args: &SignRequestArgs) -> Result<Self, Failure> {
+        let from_var = |var: &str, parse: fn(&str) -> Result<String, String>| {
+            env_var::read(var)?
+                .map(|value| {
+                    parse(value.trim()).map_err(|e| {
+                        Failure::new(format!("{var} is \"{}\": {e}", value.escape_debug()))
+                    })
+                })
+                .transpose()
+        };
+        let name = match &args.token_header {
+            Some(name) => name.clone(),
+            None => from_var(TOKEN_HEADER_VAR, parse_token_header)?
+                .unwrap_or_else(|| DEFAULT_TOKEN_HEADER.to_owned()),
+        };
+        let prefix = match &args.token_prefix {
+            Some(prefix) => prefix.clone(),
+            None => from_var(TOKEN_PREFIX_VAR, parse_token_prefix)?.unwrap_or_default(),
+        };
+        Ok(TokenHeader { name, prefix })
+    }
+
+    /// The name a signature covers: lower case.
+    fn component(&self) -> String {
+        self.name.to_ascii_lowercase()
+    }
+}
+
 pub(crate) fn run(args: &SignRequestArgs) -> Result<ExitCode, Failure> {
     let url = RequestUrl::parse(&args.url)
         .map_err(|e| Failure::new(format!("the URL \"{}\" {e}", args.url.escape_debug())))?;
-    let key = read_key(&args.key, "--key")?;
+    let install = match &args.key {
+        Some(path) if !args.account_only => Some(read_key(path, "--key")?),
+        _ => None,
+    };
+    let account = args.account.key()?;
+    let client_38 = account.is_some();
+    let signers = Signers { install, account };
+    let token_header = TokenHeader::resolve(args)?;
+    let mut headers = args.headers.clone();
+    let extra = [
+        (STATUS_HEADER, "--status", &args.status),
+        (TRACE_ID_HEADER, "--trace-id", &args.trace_id),
+    ];
+    check_headers(&headers, &token_header, &extra)?;
     let body = body(args)?;
     let token = match &args.token {
         Some(arg) => {
             let token = header_token(&read_token(arg)?)?;
-            check_ipk(&token, &key, &args.key);
+            if let (Some(key), Some(path)) = (&signers.install, &args.key) {
+                check_ipk(&token, key, path, client_38);
+            }
             token
         }
-        None => token_with_ipk(&args.secret, key.ipk())?,
+        None => token_with_ipk(&args.secret, signers.install.as_ref().map(|key| key.ipk()))?,
     };
     let method = args
         .method
         .clone()
         .unwrap_or_else(|| if body.is_some() { "POST" } else { "GET" }.to_owned());
 
-    let mut headers = args.headers.clone();
-    headers.push(Header::new("Approov-Token", token));
+    headers.push(Header::new(
+        &token_header.name,
+        format!("{}{token}", token_header.prefix),
+    ));
+    for (name, _, value) in extra {
+        if let Some(value) = value {
+            headers.push(Header::new(name, value.clone()));
+        }
+    }
     let digest = body
         .as_ref()
         .map(|body| content_digest_header(body.bytes(), args.digest, args.digest_form));
@@ -236,7 +404,13 @@ pub(crate) fn run(args: &SignRequestArgs) -> Result<ExitCode, Failure> {
         }
     };
 
-    let cover = covered(args, body.is_some(), |name| !sent(name).is_empty())?;
+    let token_component = token_header.component();
+    let cover = covered(args, &token_component, client_38, body.is_some(), |name| {
+        !sent(name).is_empty()
+    })?;
+    let expires_in = args
+        .expires_in
+        .or(client_38.then_some(CLIENT_38_EXPIRES_IN));
     let now = u64::try_from(unix_now()).unwrap_or(0);
     let request = SignedRequest::new(&method, &url.scheme, &authority, &url.path_and_query, sent);
     let request = match &body {
@@ -247,14 +421,15 @@ pub(crate) fn run(args: &SignRequestArgs) -> Result<ExitCode, Failure> {
     for earlier in 0..args.count {
         let created = now.saturating_sub(earlier);
         let mut params = SignatureParams::new(&cover, created);
-        if let Some(seconds) = args.expires_in {
+        if let Some(seconds) = expires_in {
             params = params.with_expires(created.saturating_add(seconds));
         }
-        let signed = key
-            .sign_request(&request, &params)
-            .map_err(|e| Failure::new(format!("cannot sign the request: {e}")))?;
+        if args.string_values {
+            params = params.with_string_value();
+        }
+        let signed = signers.sign(&request, &params)?;
 
-        // After the user's own: Approov-Token, Signature, Signature-Input, Content-Digest.
+        // After the user's own and the token's: Signature, Signature-Input, Content-Digest.
         let mut all = headers.clone();
         all.push(Header::new("Signature", signed.signature));
         all.push(Header::new("Signature-Input", signed.signature_input));
@@ -272,6 +447,39 @@ pub(crate) fn run(args: &SignRequestArgs) -> Result<ExitCode, Failure> {
     }
     print_line(&printed.join("\n\n"))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses a `--header` that gives the token's header, or one that --status or
+/// --trace-id (`extra`) gives.
+fn check_headers(
+    headers: &[Header],
+    token_header: &TokenHeader,
+    extra: &[(&str, &str, &Option<String>)],
+) -> Result<(), Failure> {
+    for header in headers {
+        if header.name.eq_ignore_ascii_case(&token_header.name) {
+            return Err(Failure::new(format!(
+                "{} is not a --header: it carries the token, give it with --token",
+                header.name
+            )));
+        }
+    }
+    for (name, option, value) in extra {
+        if value.is_none() {
+            continue;
+        }
+        if name.eq_ignore_ascii_case(&token_header.name) {
+            return Err(Failure::new(format!(
+                "{option} sends {name}, which carries the token (--token-header)"
+            )));
+        }
+        if first_value(headers, name).is_some() {
+            return Err(Failure::new(format!(
+                "{option} and --header '{name}: ...' both give {name}: keep one"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn content_digest_header(body: &[u8], digest: Digest, form: Form) -> Header {
@@ -335,13 +543,19 @@ fn header_token(token: &str) -> Result<String, Failure> {
 }
 
 /// Warns when the token's `ipk` (read without checking the token) is not the key's
-/// public half: a server would refuse the signature.
-fn check_ipk(token: &str, key: &InstallationKey, path: &Path) {
+/// public half: a server would refuse the `install` signature. `account` says whether
+/// an `account` signature goes with it.
+fn check_ipk(token: &str, key: &InstallationKey, path: &Path, account: bool) {
     let Some(ipk) = unverified_ipk(token) else {
         return;
     };
     let shown = path.display();
     match ipk {
+        None if account => warn(&format!(
+            "the token has no ipk claim, so a server cannot check the install signature \
+             (message_signature_no_ipk when it requires `install` or `both`): mint it with \
+             --ipk-from {shown}, or send --account-only"
+        )),
         None => warn(&format!(
             "the token has no ipk claim, so a server cannot check the signature \
              (message_signature_no_ipk): mint it with --ipk-from {shown}"
@@ -364,13 +578,31 @@ fn unverified_ipk(token: &str) -> Option<Option<String>> {
 }
 
 /// The components to cover, each header checked to be one the request sends.
-fn covered(
-    args: &SignRequestArgs,
+/// `token` is the token's header, lower case; `client_38` asks for the 3.8 client's
+/// defaults.
+fn covered<'a>(
+    args: &'a SignRequestArgs,
+    token: &'a str,
+    client_38: bool,
     has_body: bool,
     is_sent: impl Fn(&str) -> bool,
-) -> Result<Vec<&str>, Failure> {
+) -> Result<Vec<&'a str>, Failure> {
     let cover: Vec<&str> = if args.cover.is_empty() {
-        let mut cover = vec!["@method", "@target-uri", "approov-token"];
+        let mut cover = vec!["@method", "@target-uri", token];
+        if client_38 {
+            cover.extend(
+                CLIENT_38_OPTIONAL
+                    .into_iter()
+                    .filter(|name| *name != token && is_sent(name)),
+            );
+        } else {
+            if args.trace_id.is_some() {
+                cover.push("approov-traceid");
+            }
+            if args.status.is_some() {
+                cover.push("approov-status");
+            }
+        }
         if has_body {
             cover.push("content-digest");
         }
@@ -391,8 +623,10 @@ fn covered(
             format!("--cover {name}: the request has no {name} header (add --header '{name}: ...')")
         }));
     }
-    if !cover.contains(&"approov-token") {
-        warn("the signature does not cover approov-token: a server refuses it");
+    if !cover.contains(&token) {
+        warn(&format!(
+            "the signature does not cover {token}, the token's header: a server refuses it"
+        ));
     }
     Ok(cover)
 }
@@ -486,6 +720,16 @@ fn parse_header(arg: &str) -> Result<Header, String> {
     let (name, value) = arg
         .split_once(':')
         .ok_or_else(|| "a header is written 'Name: value'".to_owned())?;
+    let name = header_name(name)?;
+    let value = value.trim_matches([' ', '\t']);
+    if value.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
+        return Err(format!("the {name} value holds a control character"));
+    }
+    Ok(Header::new(name, value))
+}
+
+/// A header name a request may carry: not one the tool or curl writes.
+fn header_name(name: &str) -> Result<&str, String> {
     if name.is_empty() || !name.bytes().all(is_tchar) {
         return Err(format!("`{}` is not a header name", name.escape_debug()));
     }
@@ -493,11 +737,43 @@ fn parse_header(arg: &str) -> Result<Header, String> {
     if let Some((_, why)) = OWN_HEADERS.iter().find(|(own, _)| *own == lower) {
         return Err(format!("{name} is not a --header: {why}"));
     }
-    let value = value.trim_matches([' ', '\t']);
-    if value.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
-        return Err(format!("the {name} value holds a control character"));
+    Ok(name)
+}
+
+/// The token's header: a header name, not one the tool or curl writes.
+fn parse_token_header(arg: &str) -> Result<String, String> {
+    if arg.eq_ignore_ascii_case("host") {
+        return Err("Host is the authority curl sends, not the token's header".to_owned());
     }
-    Ok(Header::new(name, value))
+    header_name(arg)
+        .map(str::to_owned)
+        .map_err(|e| e.replace("a --header", "the token's header"))
+}
+
+/// The token's prefix: visible ASCII and spaces, trimmed; a scheme (`Bearer`) gains
+/// the space after it, as the servers read APPROOV_TOKEN_PREFIX. Empty is none.
+fn parse_token_prefix(arg: &str) -> Result<String, String> {
+    let prefix = arg.trim();
+    if !prefix.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+        return Err("a prefix is visible ASCII, such as `Bearer`".to_owned());
+    }
+    Ok(if prefix.ends_with(|c: char| c.is_ascii_alphanumeric()) {
+        format!("{prefix} ")
+    } else {
+        prefix.to_owned()
+    })
+}
+
+/// A header value: not empty, without control characters (trimmed, as a server reads it).
+fn parse_value(arg: &str) -> Result<String, String> {
+    let value = arg.trim_matches([' ', '\t']);
+    if value.is_empty() {
+        return Err("the value is empty".to_owned());
+    }
+    if value.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
+        return Err("the value holds a control character".to_owned());
+    }
+    Ok(value.to_owned())
 }
 
 /// A component a server checks: a derived one, or a header name (lower-cased).
@@ -541,7 +817,6 @@ mod tests {
             "X: a\nb",
             "X: a\rb",
             "Signature: x",
-            "approov-token: x",
             "Content-Length: 3",
         ] {
             assert!(parse_header(bad).is_err(), "{bad:?}");
@@ -557,6 +832,34 @@ mod tests {
         assert!(parse_method("PATCH").is_ok());
         for bad in ["", "GE T", "G\nET", "GÉT"] {
             assert!(parse_method(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_token_header_and_prefix_are_read_as_the_servers_read_them() {
+        assert_eq!(parse_token_prefix("Bearer"), Ok("Bearer ".to_owned()));
+        assert_eq!(parse_token_prefix(" Bearer  "), Ok("Bearer ".to_owned()));
+        assert_eq!(parse_token_prefix("Token:"), Ok("Token:".to_owned()));
+        assert_eq!(parse_token_prefix(""), Ok(String::new()));
+        assert!(parse_token_prefix("B\u{e9}arer").is_err());
+        assert!(parse_token_prefix("a\tb").is_err());
+        assert_eq!(
+            parse_token_header("Authorization"),
+            Ok("Authorization".to_owned())
+        );
+        for bad in [
+            "",
+            "a b",
+            "Signature",
+            "signature-input",
+            "Host",
+            "Content-Length",
+        ] {
+            assert!(parse_token_header(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(parse_value(" success "), Ok("success".to_owned()));
+        for bad in ["", "  ", "a\nb"] {
+            assert!(parse_value(bad).is_err(), "{bad:?}");
         }
     }
 

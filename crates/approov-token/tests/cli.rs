@@ -9,8 +9,8 @@ use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use approov_core::{
-    binding_claim, ApproovVerifier, InstallationKey, KeySet, MessageSignatureError, MessageSigning,
-    SignedRequest, TokenRejection,
+    binding_claim, AccountKey, ApproovClaims, ApproovVerifier, InstallationKey, KeySet,
+    MessageSignatureError, MessageSigning, SignatureRequirement, SignedRequest, TokenRejection,
 };
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
@@ -21,7 +21,7 @@ const SECRET: &str = "dG9rZW4tdG9vbC10ZXN0LXNlY3JldC0rLysvKy8rLys=";
 
 /// Every variable the tool (through the core) reads; and the proxy settings, so that
 /// a JWKS URL on a loopback address is fetched directly.
-const APPROOV_VARS: [&str; 14] = [
+const APPROOV_VARS: [&str; 17] = [
     "APPROOV_BASE64_SECRET",
     "APPROOV_BASE64URL_SECRET",
     "APPROOV_MODE",
@@ -30,6 +30,9 @@ const APPROOV_VARS: [&str; 14] = [
     "APPROOV_JWKS_FILE",
     "APPROOV_JWKS_URL",
     "APPROOV_JWKS_REFRESH_SECS",
+    "APPROOV_ACCOUNT_MESSAGE_SIGNING_KEY",
+    "APPROOV_TOKEN_HEADER",
+    "APPROOV_TOKEN_PREFIX",
     "http_proxy",
     "HTTP_PROXY",
     "https_proxy",
@@ -587,6 +590,7 @@ fn every_command_has_help_with_examples() {
         "jwks",
         "keygen",
         "sign-request",
+        "account-key",
     ] {
         assert!(help.contains(command), "{help}");
         let help = tool(&[command, "--help"]).stdout();
@@ -1420,6 +1424,16 @@ impl Sent {
     /// the URL, and the headers sent with those curl adds (`Host` from the URL's
     /// authority; for a body, its length and type).
     fn verify(&self, ipk: &str, now: u64) -> Result<(), MessageSignatureError> {
+        self.verify_with(&MessageSigning::default(), Some(ipk), now)
+    }
+
+    /// As `verify`, with the policy `signing`, for a token whose `ipk` is `ipk`.
+    fn verify_with(
+        &self,
+        signing: &MessageSigning,
+        ipk: Option<&str>,
+        now: u64,
+    ) -> Result<(), MessageSignatureError> {
         let (scheme, rest) = self.url.split_once("://").unwrap();
         let end = rest.find(['/', '?']).unwrap_or(rest.len());
         let (authority, target) = rest.split_at(end);
@@ -1454,7 +1468,12 @@ impl Sent {
             Some(body) => request.with_body(body),
             None => request,
         };
-        MessageSigning::default().verify(Some(ipk), &request, now)
+        let claims: ApproovClaims = serde_json::from_value(match ipk {
+            Some(ipk) => json!({ "exp": now + 300, "ipk": ipk }),
+            None => json!({ "exp": now + 300 }),
+        })
+        .unwrap();
+        signing.verify(&claims, &request, now)
     }
 
     /// The components the signature covers, from `Signature-Input`.
@@ -2074,4 +2093,690 @@ fn curl_sends_exactly_what_was_signed() {
         }
         assert_eq!(received.verify(&ipk, now()), Ok(()), "{line}");
     }
+}
+
+// --- Account message signing: account-key, sign-request with an account key ---
+
+const ACCOUNT_KEY_VAR: &str = "APPROOV_ACCOUNT_MESSAGE_SIGNING_KEY";
+
+/// `account-key`: a new key, checked to be base64url of 32 bytes.
+fn account_key() -> String {
+    let key = tool(&["account-key"]).stdout();
+    assert!(!key.contains('='), "no padding: {key}");
+    assert_eq!(URL_SAFE_NO_PAD.decode(&key).unwrap().len(), 32);
+    key
+}
+
+/// What `run` prints in `dir`, read as curl sends it.
+fn signed(run: Run, dir: &WorkDir) -> Sent {
+    Sent::from_curl(&run.in_dir(dir).stdout(), Some(dir))
+}
+
+/// One member of `Signature-Input`.
+#[derive(Debug)]
+struct Member {
+    label: String,
+    covered: String,
+    alg: String,
+    created: u64,
+    expires: Option<u64>,
+}
+
+/// The members of `Signature-Input`, in order.
+fn members(sent: &Sent) -> Vec<Member> {
+    let input = sent.header("signature-input").unwrap();
+    input
+        .split(", ")
+        .map(|member| {
+            let (label, rest) = member.split_once("=(").unwrap();
+            let (covered, params) = rest.split_once(')').unwrap();
+            let param = |name: &str| {
+                params
+                    .split(';')
+                    .find_map(|param| param.strip_prefix(&format!("{name}=")))
+                    .map(str::to_owned)
+            };
+            Member {
+                label: label.to_owned(),
+                covered: covered.replace('"', ""),
+                alg: param("alg").unwrap().replace('"', ""),
+                created: param("created").unwrap().parse().unwrap(),
+                expires: param("expires").map(|t| t.parse().unwrap()),
+            }
+        })
+        .collect()
+}
+
+/// The members of `Signature`: each label and its value as written.
+fn signatures(sent: &Sent) -> Vec<(String, String)> {
+    sent.header("signature")
+        .unwrap()
+        .split(", ")
+        .map(|member| {
+            let (label, value) = member.split_once('=').unwrap();
+            (label.to_owned(), value.to_owned())
+        })
+        .collect()
+}
+
+/// The policy a server with the account key `key` and `requirement` checks with.
+fn account_policy(key: &AccountKey, requirement: SignatureRequirement) -> MessageSigning {
+    MessageSigning::default()
+        .with_account_key(key.clone())
+        .with_requirement(requirement)
+}
+
+const REQUIREMENTS: [SignatureRequirement; 4] = [
+    SignatureRequirement::Install,
+    SignatureRequirement::Account,
+    SignatureRequirement::Either,
+    SignatureRequirement::Both,
+];
+
+#[test]
+fn an_account_key_signs_as_the_3_8_client_and_verifies_under_every_requirement() {
+    let dir = WorkDir::new();
+    let ipk = keygen(&dir);
+    let account = account_key();
+    let key = AccountKey::from_base64url(&account).unwrap();
+    let other = AccountKey::generate();
+    let url = "http://127.0.0.1:8002/token-message-signing";
+    let all_headers = "@method @target-uri approov-token approov-traceid approov-status \
+                       authorization content-length content-type content-digest";
+    let cases: [(Vec<&str>, &str); 4] = [
+        (vec![url], "@method @target-uri approov-token"),
+        (
+            vec!["--data", r#"{"n":1}"#, url],
+            "@method @target-uri approov-token content-length content-type content-digest",
+        ),
+        (
+            vec![
+                "--status",
+                "success",
+                "--trace-id",
+                "trace-1",
+                "-H",
+                "Authorization: Bearer alice",
+                "-H",
+                "Content-Type: application/json",
+                "--data",
+                "{}",
+                url,
+            ],
+            all_headers,
+        ),
+        (
+            vec!["-X", "PUT", "-H", "X-Other: 1", "--trace-id", "t", url],
+            "@method @target-uri approov-token approov-traceid",
+        ),
+    ];
+    for (args, covered) in cases {
+        let mut all = vec!["sign-request", "--key", "key.pem", "--account"];
+        all.extend(&args);
+        let sent = signed(
+            tool(&all).with_secret().env(ACCOUNT_KEY_VAR, &account),
+            &dir,
+        );
+        // Both members in one pair of headers, install first.
+        let members = members(&sent);
+        let labels: Vec<&str> = members.iter().map(|m| m.label.as_str()).collect();
+        assert_eq!(labels, ["install", "account"], "{args:?}");
+        assert_eq!(members[0].alg, "ecdsa-p256-sha256");
+        assert_eq!(members[1].alg, "hmac-sha256");
+        let names: Vec<String> = signatures(&sent).into_iter().map(|(l, _)| l).collect();
+        assert_eq!(names, ["install", "account"]);
+        for member in &members {
+            assert_eq!(member.covered, covered, "{args:?}");
+            assert_eq!(member.expires, Some(member.created + 15), "{member:?}");
+            assert!(member.created + 2 >= now() && member.created <= now());
+        }
+        let status = sent.header("approov-status");
+        assert_eq!(status.is_some(), covered.contains("approov-status"));
+
+        for requirement in REQUIREMENTS {
+            assert_eq!(
+                sent.verify_with(&account_policy(&key, requirement), Some(&ipk), now()),
+                Ok(()),
+                "{requirement} {args:?}"
+            );
+            // Another account key: refused whenever the account signature is checked.
+            let expected = match requirement {
+                SignatureRequirement::Install => Ok(()),
+                _ => Err(MessageSignatureError::AccountSignatureMismatch),
+            };
+            assert_eq!(
+                sent.verify_with(&account_policy(&other, requirement), Some(&ipk), now()),
+                expected,
+                "{requirement} {args:?}"
+            );
+            // Another installation key: refused whenever the install signature is checked.
+            let expected = match requirement {
+                SignatureRequirement::Account => Ok(()),
+                _ => Err(MessageSignatureError::SignatureMismatch),
+            };
+            let other_ipk = InstallationKey::generate().ipk();
+            assert_eq!(
+                sent.verify_with(&account_policy(&key, requirement), Some(&other_ipk), now()),
+                expected,
+                "{requirement} {args:?}"
+            );
+        }
+        // A server without the account key checks the install signature alone.
+        assert_eq!(sent.verify(&ipk, now()), Ok(()), "{args:?}");
+        // `expires` is 15 s after `created`, with the servers' 60 s of clock skew.
+        let late = members[0].created + 15 + 61;
+        assert_eq!(
+            sent.verify_with(
+                &account_policy(&key, SignatureRequirement::Both),
+                Some(&ipk),
+                late
+            ),
+            Err(MessageSignatureError::Expired)
+        );
+    }
+
+    // --expires-in and --cover still apply, to both members.
+    let sent = signed(
+        tool(&[
+            "sign-request",
+            "--key",
+            "key.pem",
+            "--account-key-env",
+            "MY_ACCOUNT_KEY",
+            "--expires-in",
+            "100",
+            "--cover",
+            "approov-token",
+            "--cover",
+            "@path",
+            url,
+        ])
+        .with_secret()
+        .env("MY_ACCOUNT_KEY", &account),
+        &dir,
+    );
+    for member in members(&sent) {
+        assert_eq!(member.covered, "approov-token @path");
+        assert_eq!(member.expires, Some(member.created + 100));
+    }
+    let both = account_policy(&key, SignatureRequirement::Both);
+    assert_eq!(sent.verify_with(&both, Some(&ipk), now()), Ok(()));
+
+    // The key on the command line, and --count: every request signed twice over.
+    let printed = tool(&[
+        "sign-request",
+        "--key",
+        "key.pem",
+        "--account-key",
+        &account,
+        "--count",
+        "2",
+        "--headers-only",
+        url,
+    ])
+    .with_secret()
+    .in_dir(&dir)
+    .stdout();
+    let blocks: Vec<&str> = printed.split("\n\n").collect();
+    assert_eq!(blocks.len(), 2, "{printed}");
+    for block in blocks {
+        let headers: Vec<(String, String)> = block
+            .lines()
+            .map(|line| {
+                let (name, value) = line.split_once(": ").unwrap();
+                (name.to_owned(), value.to_owned())
+            })
+            .collect();
+        let names: Vec<&str> = headers.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(names, ["Approov-Token", "Signature", "Signature-Input"]);
+        let sent = Sent {
+            flags: Vec::new(),
+            method: "GET".into(),
+            headers,
+            body: None,
+            url: url.into(),
+        };
+        assert_eq!(
+            sent.verify_with(&both, Some(&ipk), now()),
+            Ok(()),
+            "{block}"
+        );
+    }
+}
+
+#[test]
+fn without_an_account_key_status_and_trace_id_are_covered_after_the_token() {
+    let dir = WorkDir::new();
+    let ipk = keygen(&dir);
+    let url = "http://127.0.0.1:8002/token-message-signing";
+    let sent = sign(
+        &dir,
+        &[
+            "--status",
+            "success",
+            "--trace-id",
+            "t-1",
+            "-H",
+            "Authorization: Bearer a",
+            url,
+        ],
+    );
+    assert_eq!(
+        sent.covered(),
+        "@method @target-uri approov-token approov-traceid approov-status"
+    );
+    assert_eq!(sent.header("approov-status"), Some("success"));
+    assert_eq!(sent.header("approov-traceid"), Some("t-1"));
+    let members = members(&sent);
+    assert_eq!(members.len(), 1);
+    assert_eq!(
+        members[0].expires, None,
+        "no expires without an account key"
+    );
+    assert_eq!(sent.verify(&ipk, now()), Ok(()));
+    for args in [
+        &["--status", "x", "-H", "Approov-Status: y"][..],
+        &["--trace-id", "x", "-H", "approov-traceid: y"],
+        &["--status", ""],
+        &["--trace-id", "a\nb"],
+    ] {
+        let all: Vec<&str> = ["sign-request", "--key", "key.pem"]
+            .iter()
+            .chain(args)
+            .chain(&[url])
+            .copied()
+            .collect();
+        tool(&all).with_secret().in_dir(&dir).fails(2);
+    }
+}
+
+#[test]
+fn account_only_sends_the_account_signature_alone_with_a_token_without_ipk() {
+    let dir = WorkDir::new();
+    let account = account_key();
+    let key = AccountKey::from_base64url(&account).unwrap();
+    let url = "http://127.0.0.1:8002/token-message-signing";
+    let sent = signed(
+        tool(&["sign-request", "--account-only", "--account", url])
+            .with_secret()
+            .env(ACCOUNT_KEY_VAR, &account),
+        &dir,
+    );
+    let members = members(&sent);
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0].label, "account");
+    assert_eq!(members[0].covered, "@method @target-uri approov-token");
+    assert_eq!(members[0].expires, Some(members[0].created + 15));
+    assert!(sent.header("signature").unwrap().starts_with("account=:"));
+    let claims = verifier()
+        .verify(sent.header("approov-token").unwrap())
+        .unwrap();
+    assert_eq!(claims.ipk, None);
+    for (requirement, expected) in [
+        (
+            SignatureRequirement::Install,
+            Err(MessageSignatureError::NoIpk),
+        ),
+        (SignatureRequirement::Account, Ok(())),
+        (SignatureRequirement::Either, Ok(())),
+        (
+            SignatureRequirement::Both,
+            Err(MessageSignatureError::NoIpk),
+        ),
+    ] {
+        assert_eq!(
+            sent.verify_with(&account_policy(&key, requirement), None, now()),
+            expected,
+            "{requirement}"
+        );
+    }
+    let other = AccountKey::generate();
+    assert_eq!(
+        sent.verify_with(
+            &account_policy(&other, SignatureRequirement::Account),
+            None,
+            now()
+        ),
+        Err(MessageSignatureError::AccountSignatureMismatch)
+    );
+    // Without an account key, or with an installation key, --account-only is refused.
+    keygen(&dir);
+    for args in [
+        &["--account-only"][..],
+        &["--account-only", "--account", "--key", "key.pem"],
+        &["--account", "--account-key", "x"],
+        &["--account-key-env", "X", "--account"],
+    ] {
+        let all: Vec<&str> = ["sign-request"]
+            .iter()
+            .chain(args)
+            .chain(&[url])
+            .copied()
+            .collect();
+        tool(&all)
+            .with_secret()
+            .env(ACCOUNT_KEY_VAR, &account)
+            .in_dir(&dir)
+            .fails(2);
+    }
+}
+
+#[test]
+fn string_values_write_quoted_signatures_that_verify() {
+    let dir = WorkDir::new();
+    let ipk = keygen(&dir);
+    let account = account_key();
+    let key = AccountKey::from_base64url(&account).unwrap();
+    let url = "http://127.0.0.1:8002/token-message-signing";
+    let sent = signed(
+        tool(&[
+            "sign-request",
+            "--key",
+            "key.pem",
+            "--account",
+            "--string-values",
+            "--data",
+            "x",
+            url,
+        ])
+        .with_secret()
+        .env(ACCOUNT_KEY_VAR, &account),
+        &dir,
+    );
+    for (label, value) in signatures(&sent) {
+        assert!(
+            value.starts_with('"') && value.ends_with('"') && !value.contains(':'),
+            "{label}={value}"
+        );
+        let bytes = STANDARD.decode(value.trim_matches('"')).unwrap();
+        assert_eq!(bytes.len(), if label == "install" { 64 } else { 32 });
+    }
+    for requirement in REQUIREMENTS {
+        assert_eq!(
+            sent.verify_with(&account_policy(&key, requirement), Some(&ipk), now()),
+            Ok(()),
+            "{requirement}"
+        );
+    }
+    // And the install signature alone.
+    let sent = sign(&dir, &["--string-values", url]);
+    assert!(sent.header("signature").unwrap().starts_with("install=\""));
+    assert_eq!(sent.verify(&ipk, now()), Ok(()));
+}
+
+#[test]
+fn the_token_can_be_sent_as_a_bearer_authorization_and_is_covered_there() {
+    let dir = WorkDir::new();
+    let ipk = keygen(&dir);
+    let account = account_key();
+    let key = AccountKey::from_base64url(&account).unwrap();
+    let url = "http://127.0.0.1:8002/token-message-signing";
+    let check = |sent: &Sent| {
+        assert_eq!(sent.header("approov-token"), None);
+        let value = sent.header("authorization").unwrap();
+        assert!(value.starts_with("Bearer ey"), "{value}");
+        for member in members(sent) {
+            assert_eq!(member.covered, "@method @target-uri authorization");
+        }
+        let claims = verifier()
+            .with_token_header("Authorization")
+            .with_token_prefix("Bearer ")
+            .verify_header_values([value.as_bytes()])
+            .unwrap();
+        assert_eq!(claims.ipk.as_deref(), Some(ipk.as_str()));
+        let policy =
+            account_policy(&key, SignatureRequirement::Both).with_token_header("Authorization");
+        assert_eq!(sent.verify_with(&policy, Some(&ipk), now()), Ok(()));
+        // A server reading the token from approov-token finds it not covered.
+        assert_eq!(
+            sent.verify_with(
+                &account_policy(&key, SignatureRequirement::Both),
+                Some(&ipk),
+                now()
+            ),
+            Err(MessageSignatureError::TokenNotCovered)
+        );
+    };
+    let sent = signed(
+        tool(&[
+            "sign-request",
+            "--key",
+            "key.pem",
+            "--account",
+            "--token-header",
+            "Authorization",
+            "--token-prefix",
+            "Bearer",
+            url,
+        ])
+        .with_secret()
+        .env(ACCOUNT_KEY_VAR, &account),
+        &dir,
+    );
+    check(&sent);
+    // The servers' variables, from the environment or .env, say the same.
+    let sent = signed(
+        tool(&["sign-request", "--key", "key.pem", "--account", url])
+            .with_secret()
+            .env(ACCOUNT_KEY_VAR, &account)
+            .env("APPROOV_TOKEN_HEADER", "Authorization")
+            .env("APPROOV_TOKEN_PREFIX", "Bearer "),
+        &dir,
+    );
+    check(&sent);
+    let env_dir = WorkDir::new();
+    let ipk_here = keygen(&env_dir);
+    let line = tool(&[
+        "sign-request",
+        "--key",
+        "key.pem",
+        "--account",
+        "--headers-only",
+        url,
+    ])
+    .with_secret()
+    .dotenv(&format!(
+        "APPROOV_TOKEN_HEADER=authorization\nexport APPROOV_TOKEN_PREFIX='Bearer'\n{ACCOUNT_KEY_VAR}={account}\n"
+    ))
+    .in_dir(&env_dir)
+    .stdout();
+    assert!(line.starts_with("authorization: Bearer ey"), "{line}");
+    assert!(
+        line.contains("\"@method\" \"@target-uri\" \"authorization\")"),
+        "{line}"
+    );
+    assert_ne!(ipk_here, ipk);
+
+    // The token's header cannot be given again, nor be one the tool writes.
+    for args in [
+        &[
+            "--token-header",
+            "Authorization",
+            "-H",
+            "authorization: Bearer a",
+        ][..],
+        &["--token-header", "Signature"],
+        &["--token-header", "Host"],
+        &["--token-header", "Bad Name"],
+        &["--token-prefix", "B\u{e9}arer"],
+        &["--token-header", "Approov-Status", "--status", "x"],
+        &["-H", "Approov-Token: x"],
+    ] {
+        let all: Vec<&str> = ["sign-request", "--key", "key.pem"]
+            .iter()
+            .chain(args)
+            .chain(&[url])
+            .copied()
+            .collect();
+        tool(&all).with_secret().in_dir(&dir).fails(2);
+    }
+    let stderr = tool(&["sign-request", "--key", "key.pem", url])
+        .with_secret()
+        .env("APPROOV_TOKEN_HEADER", "bad name")
+        .in_dir(&dir)
+        .fails(2);
+    assert!(stderr.contains("APPROOV_TOKEN_HEADER"), "{stderr}");
+    // The header that carried the token by default is an ordinary one now.
+    let sent = sign(
+        &dir,
+        &[
+            "--token-header",
+            "X-Token",
+            "-H",
+            "Approov-Token: other",
+            url,
+        ],
+    );
+    assert_eq!(sent.header("approov-token"), Some("other"));
+    assert_eq!(sent.covered(), "@method @target-uri x-token");
+}
+
+#[test]
+fn account_key_prints_a_fresh_base64url_key_of_32_bytes() {
+    let first = account_key();
+    assert!(AccountKey::from_base64url(&first).is_ok());
+    assert_ne!(account_key(), first);
+    let line = tool(&["account-key", "--dotenv"]).stdout();
+    let key = line
+        .strip_prefix("APPROOV_ACCOUNT_MESSAGE_SIGNING_KEY=")
+        .unwrap();
+    assert_eq!(URL_SAFE_NO_PAD.decode(key).unwrap().len(), 32);
+
+    // --out: the key to a private file, nothing on stdout, no overwrite without --force.
+    let dir = WorkDir::new();
+    let output = tool(&["account-key", "--out", "account.key"])
+        .in_dir(&dir)
+        .output();
+    assert!(
+        output.status.success() && output.stdout.is_empty(),
+        "{output:?}"
+    );
+    let written = std::fs::read_to_string(dir.path("account.key")).unwrap();
+    assert!(AccountKey::from_base64url(written.trim()).is_ok());
+    assert_eq!(URL_SAFE_NO_PAD.decode(written.trim()).unwrap().len(), 32);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(dir.path("account.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let stderr = tool(&["account-key", "--out", "account.key"])
+        .in_dir(&dir)
+        .fails(2);
+    assert!(stderr.contains("--force"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path("account.key")).unwrap(),
+        written
+    );
+    let output = tool(&["account-key", "--out", "account.key", "--force", "--dotenv"])
+        .in_dir(&dir)
+        .output();
+    assert!(output.status.success(), "{output:?}");
+    let replaced = std::fs::read_to_string(dir.path("account.key")).unwrap();
+    assert!(replaced.starts_with("APPROOV_ACCOUNT_MESSAGE_SIGNING_KEY="));
+    tool(&["account-key", "--force"]).fails(2);
+
+    // The .env line is what sign-request --account (and a server) reads.
+    let ipk = keygen(&dir);
+    let url = "http://127.0.0.1:8002/token-message-signing";
+    let sent = signed(
+        tool(&["sign-request", "--key", "key.pem", "--account", url])
+            .with_secret()
+            .dotenv(&line),
+        &dir,
+    );
+    let key = AccountKey::from_base64url(key).unwrap();
+    assert_eq!(
+        sent.verify_with(
+            &account_policy(&key, SignatureRequirement::Both),
+            Some(&ipk),
+            now()
+        ),
+        Ok(())
+    );
+}
+
+#[test]
+fn a_bad_account_key_is_refused_naming_where_it_came_from() {
+    let dir = WorkDir::new();
+    keygen(&dir);
+    let url = "http://127.0.0.1:8002/token-message-signing";
+    // 32 bytes whose standard base64 has `+` and `/`.
+    let standard = STANDARD.encode([0xfb_u8; 32]);
+    assert!(standard.contains('+') && standard.contains('/'));
+    let sign_with = |args: &[&str]| {
+        let all: Vec<&str> = ["sign-request", "--key", "key.pem"]
+            .iter()
+            .chain(args)
+            .chain(&[url])
+            .copied()
+            .collect();
+        tool(&all).with_secret().in_dir(&dir)
+    };
+    let cases = [
+        (
+            sign_with(&["--account"]).env(ACCOUNT_KEY_VAR, &standard),
+            "APPROOV_ACCOUNT_MESSAGE_SIGNING_KEY is not an account message signing key",
+            "standard base64",
+        ),
+        (
+            sign_with(&["--account"]).env(ACCOUNT_KEY_VAR, ""),
+            "APPROOV_ACCOUNT_MESSAGE_SIGNING_KEY is not an account message signing key",
+            "empty",
+        ),
+        (
+            sign_with(&["--account-key-env", "MY_KEY"]).env("MY_KEY", "not base64!"),
+            "MY_KEY is not an account message signing key",
+            "position",
+        ),
+        (
+            sign_with(&["--account-key", &standard]),
+            "--account-key is not an account message signing key",
+            "standard base64",
+        ),
+        (
+            sign_with(&["--account"]),
+            "APPROOV_ACCOUNT_MESSAGE_SIGNING_KEY is not set",
+            "approov-token account-key",
+        ),
+        (
+            sign_with(&["--account-key-env", "MY_KEY"]),
+            "MY_KEY is not set",
+            ".env",
+        ),
+    ];
+    for (run, named, why) in cases {
+        let stderr = run.fails(2);
+        assert!(
+            stderr.starts_with(&format!("approov-token: {named}")) && stderr.contains(why),
+            "{stderr}"
+        );
+    }
+    // From .env as from the environment.
+    let env_dir = WorkDir::new();
+    keygen(&env_dir);
+    let stderr = tool(&["sign-request", "--key", "key.pem", "--account", url])
+        .with_secret()
+        .dotenv(&format!("{ACCOUNT_KEY_VAR}={standard}\n"))
+        .in_dir(&env_dir)
+        .fails(2);
+    assert!(
+        stderr.contains(ACCOUNT_KEY_VAR) && stderr.contains("standard base64"),
+        "{stderr}"
+    );
+    // A short key is taken, with a warning naming it.
+    let output = sign_with(&["--account"])
+        .env(ACCOUNT_KEY_VAR, &URL_SAFE_NO_PAD.encode([7_u8; 16]))
+        .output();
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("warning")
+            && stderr.contains(ACCOUNT_KEY_VAR)
+            && stderr.contains("16 bytes"),
+        "{stderr}"
+    );
 }

@@ -72,6 +72,8 @@ pub fn bound_token(
     binding: impl Into<Binding>,
 ) -> impl Filter<Extract = (ApproovToken,), Error = Rejection> + Clone {
     let binding = binding.into();
+    // A binding to the token's own header: said now, refused on every request.
+    let _ = verifier.check_binding(&binding);
     with_headers(move |headers| check(&verifier, Some(&binding), headers))
 }
 

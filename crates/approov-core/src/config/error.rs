@@ -218,6 +218,44 @@ pub enum ConfigError {
         /// The value found.
         value: String,
     },
+    /// The account message signing key cannot be used.
+    #[error(
+        "{origin} is not an account message signing key: {reason}; copy the value \
+         `approov secret -messageSigningKey get-base64url` prints"
+    )]
+    InvalidAccountKey {
+        /// Where it came from: `APPROOV_ACCOUNT_MESSAGE_SIGNING_KEY`, or the call that
+        /// was given it.
+        origin: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The signature requirement needs the account key and none is set.
+    #[error(
+        "{MESSAGE_SIGNATURE_REQUIRE_VAR} is `{requirement}`, which checks account signatures: set \
+         {ACCOUNT_MESSAGE_SIGNING_KEY_VAR} to the output of `approov secret -messageSigningKey \
+         get-base64url`, or require `install`"
+    )]
+    AccountKeyRequired {
+        /// The requirement set.
+        requirement: crate::SignatureRequirement,
+    },
+    /// A route binds the token to the header that carries it.
+    #[error("a route binds the token to `{header}`, the header that carries the token: its `pay` claim cannot bind the token to itself; bind it to another header, or read the token from another one")]
+    BindsTokenHeader {
+        /// The header, in lower case.
+        header: String,
+    },
+    /// A variable holds a value it does not take.
+    #[error("{var} is {value:?}: {expected}")]
+    InvalidValue {
+        /// The variable's name.
+        var: &'static str,
+        /// The value found.
+        value: String,
+        /// What it takes.
+        expected: &'static str,
+    },
     /// `APPROOV_MODE` is neither `enforce` nor `monitor`.
     #[error("{MODE_VAR} is {value:?}: set it to `enforce` (the default) or `monitor`")]
     InvalidMode {
@@ -229,17 +267,25 @@ pub enum ConfigError {
 /// What is wrong with a value that does not decode, in words: the character and its
 /// position (from 1), and what the value should look like.
 fn explain_decode_error(error: &base64::DecodeError, encoding: &str) -> String {
-    let alphabet = if encoding == "base64url" {
-        "A-Z, a-z, 0-9, '-' and '_', and '=' only at the end"
-    } else {
-        "A-Z, a-z, 0-9, '+' and '/', and '=' only at the end"
-    };
     let command = if encoding == "base64url" {
         "approov secret -get base64url"
     } else {
         "approov secret -get base64"
     };
-    let what = match error {
+    format!(
+        "{}: copy the value exactly as `{command}` prints it",
+        describe_decode_error(error, encoding)
+    )
+}
+
+/// The character and position (from 1) where `error` found a value is not `encoding`.
+pub(crate) fn describe_decode_error(error: &base64::DecodeError, encoding: &str) -> String {
+    let alphabet = if encoding == "base64url" {
+        "A-Z, a-z, 0-9, '-' and '_', and '=' only at the end"
+    } else {
+        "A-Z, a-z, 0-9, '+' and '/', and '=' only at the end"
+    };
+    match error {
         base64::DecodeError::InvalidByte(offset, byte) => format!(
             "the character {} at position {} is not one of {encoding}'s ({alphabet})",
             shown_byte(*byte),
@@ -254,8 +300,7 @@ fn explain_decode_error(error: &base64::DecodeError, encoding: &str) -> String {
             offset + 1
         ),
         base64::DecodeError::InvalidPadding => "its '=' padding is wrong".to_owned(),
-    };
-    format!("{what}: copy the value exactly as `{command}` prints it")
+    }
 }
 
 /// A byte of a value, quoted as a character when it is printable ASCII.

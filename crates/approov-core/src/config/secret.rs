@@ -195,6 +195,41 @@ impl Secret {
     }
 }
 
+/// Decodes the account message signing key as `approov secret -messageSigningKey
+/// get-base64url` prints it (base64url, padded or not; white space around it ignored);
+/// `origin` names where it came from. A key under 32 bytes is taken, with a loud
+/// warning: the vendor's keys are longer, and a short one is guessable.
+pub(crate) fn decode_account_key(value: &str, origin: &str) -> Result<Vec<u8>, ConfigError> {
+    let invalid = |reason: String| ConfigError::InvalidAccountKey {
+        origin: origin.into(),
+        reason,
+    };
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(invalid("it is empty".into()));
+    }
+    let standard_only = value.bytes().any(|b| b == b'+' || b == b'/')
+        && !value.bytes().any(|b| b == b'-' || b == b'_');
+    if standard_only && SecretEncoding::Base64.engine().decode(value).is_ok() {
+        return Err(invalid(
+            "it is standard base64 ('+' or '/'), not base64url ('-' and '_')".into(),
+        ));
+    }
+    let key = SecretEncoding::Base64Url
+        .engine()
+        .decode(value)
+        .map_err(|e| invalid(super::error::describe_decode_error(&e, "base64url")))?;
+    if key.len() < crate::MIN_SECRET_LEN {
+        tracing::warn!(
+            "{origin} holds an account message signing key of only {} bytes: a key under 32 \
+             bytes can be guessed; check it is the whole output of `approov secret \
+             -messageSigningKey get-base64url`",
+            key.len()
+        );
+    }
+    Ok(key)
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;

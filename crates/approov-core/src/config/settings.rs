@@ -1,5 +1,5 @@
-//! Every setting the environment gives a verifier: its keys, mode, log limit and
-//! message-signing policy, each read and checked before any is used.
+//! The settings the environment gives a verifier that need no other module: its keys
+//! and log limit, each read and checked before any is used.
 
 use std::time::Duration;
 
@@ -21,42 +21,6 @@ pub(crate) fn parse_log_limit(value: &str) -> Result<Option<u32>, ConfigError> {
             value: value.to_owned(),
         }),
     }
-}
-
-/// Reads the message-signing settings from the environment over `signing`.
-pub(crate) fn message_signing_from_env(
-    env: &Env,
-    mut signing: crate::MessageSigning,
-) -> Result<crate::MessageSigning, ConfigError> {
-    let number = |var: &'static str| -> Result<Option<u64>, ConfigError> {
-        match env.get(var)? {
-            None => Ok(None),
-            Some(value) => match value.trim().parse::<u64>() {
-                Ok(number) => Ok(Some(number)),
-                Err(_) => Err(ConfigError::NotANumber { var, value }),
-            },
-        }
-    };
-    if let Some(secs) = number(MESSAGE_SIGNATURE_MAX_AGE_VAR)? {
-        signing = signing.with_max_age(std::time::Duration::from_secs(secs));
-    }
-    if let Some(secs) = number(MESSAGE_SIGNATURE_CLOCK_SKEW_VAR)? {
-        signing = signing.with_clock_skew(std::time::Duration::from_secs(secs));
-    }
-    if let Some(bytes) = number(MESSAGE_SIGNATURE_MAX_BODY_VAR)? {
-        signing = signing.with_max_body_len(usize::try_from(bytes).unwrap_or(usize::MAX));
-    }
-    if let Some(scheme) = env.get(MESSAGE_SIGNATURE_SCHEME_VAR)? {
-        match scheme.trim().to_ascii_lowercase().as_str() {
-            scheme @ ("http" | "https") => signing = signing.with_scheme(scheme),
-            _ => {
-                return Err(ConfigError::InvalidScheme {
-                    value: scheme.clone(),
-                })
-            }
-        }
-    }
-    Ok(signing)
 }
 
 /// The keys the environment configures: the secrets and the JWKS in the variables

@@ -48,6 +48,26 @@ pub const MESSAGE_SIGNATURE_MAX_BODY_VAR: &str = "APPROOV_MESSAGE_SIGNATURE_MAX_
 /// (default) or `https` (behind a proxy that terminates TLS).
 pub const MESSAGE_SIGNATURE_SCHEME_VAR: &str = "APPROOV_MESSAGE_SIGNATURE_SCHEME";
 
+/// The account message signing key, base64url (padded or not), as `approov secret
+/// -messageSigningKey get-base64url` prints it: checks `account` signatures.
+pub const ACCOUNT_MESSAGE_SIGNING_KEY_VAR: &str = "APPROOV_ACCOUNT_MESSAGE_SIGNING_KEY";
+
+/// Which message signatures a request must carry: `install`, `account`, `either` or
+/// `both` (default `install` without an account key, `either` with one).
+pub const MESSAGE_SIGNATURE_REQUIRE_VAR: &str = "APPROOV_MESSAGE_SIGNATURE_REQUIRE";
+
+/// The request header that carries the token (default `Approov-Token`).
+pub const TOKEN_HEADER_VAR: &str = "APPROOV_TOKEN_HEADER";
+
+/// A prefix the token header's value starts with (`Bearer `); none by default.
+pub const TOKEN_PREFIX_VAR: &str = "APPROOV_TOKEN_PREFIX";
+
+/// The request header that carries the SDK's fetch status (default `Approov-Status`).
+pub const STATUS_HEADER_VAR: &str = "APPROOV_STATUS_HEADER";
+
+/// The request header that carries the SDK's trace ID (default `Approov-TraceID`).
+pub const TRACE_ID_HEADER_VAR: &str = "APPROOV_TRACE_ID_HEADER";
+
 /// Every `APPROOV_` variable read, so that a misspelt one is pointed out at start-up.
 pub(crate) const KNOWN_VARS: &[&str] = &[
     BASE64_SECRET_VAR,
@@ -62,6 +82,12 @@ pub(crate) const KNOWN_VARS: &[&str] = &[
     MESSAGE_SIGNATURE_CLOCK_SKEW_VAR,
     MESSAGE_SIGNATURE_MAX_BODY_VAR,
     MESSAGE_SIGNATURE_SCHEME_VAR,
+    ACCOUNT_MESSAGE_SIGNING_KEY_VAR,
+    MESSAGE_SIGNATURE_REQUIRE_VAR,
+    TOKEN_HEADER_VAR,
+    TOKEN_PREFIX_VAR,
+    STATUS_HEADER_VAR,
+    TRACE_ID_HEADER_VAR,
 ];
 
 /// The known variable closest to `name` (an `APPROOV_` variable that is not one), if

@@ -29,6 +29,14 @@ impl HmacKey {
         mac.update(signing_input);
         constant_time_eq(&mac.finalize().into_bytes(), signature)
     }
+
+    /// The HMAC-SHA256 of `input` (for signing).
+    #[cfg(feature = "mint")]
+    pub(crate) fn mac(&self, input: &[u8]) -> [u8; 32] {
+        let mut mac = self.keyed.clone();
+        mac.update(input);
+        mac.finalize().into_bytes().into()
+    }
 }
 
 /// Whether `a` and `b` hold the same bytes, compared in constant time for slices of

@@ -12,6 +12,6 @@ mod set;
 pub use algorithm::Algorithm;
 pub(crate) use error::shown;
 pub use error::KeyError;
-pub(crate) use hmac::constant_time_eq;
+pub(crate) use hmac::{constant_time_eq, HmacKey};
 pub(crate) use set::Choice;
 pub use set::{KeyInfo, KeySet, MIN_SECRET_LEN};

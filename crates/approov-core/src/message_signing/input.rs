@@ -1,4 +1,5 @@
-//! Reading the `install` entry of `Signature` and `Signature-Input` (RFC 9421 §4).
+//! Reading the members of `Signature` and `Signature-Input` (RFC 9421 §4): `install`
+//! and `account`, each parsed only when the policy checks it.
 
 use std::borrow::Cow;
 
@@ -6,14 +7,11 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use sfv::{BareItem, Dictionary, InnerList, ListEntry, Parser};
 
-use super::{Error, MAX_SIGNATURE_HEADER_LEN, SIGNATURE_LABEL};
+use super::{Error, MAX_SIGNATURE_HEADER_LEN};
 
 /// The most components one signature may cover. Approov signs a handful; the cap bounds
 /// the work a hostile `Signature-Input` can ask for.
 const MAX_COMPONENTS: usize = 64;
-
-/// A raw ECDSA P-256 signature, `r || s`, 32 bytes each (IEEE P1363).
-pub(crate) type RawSignature = [u8; 64];
 
 /// One covered component, as the signature base needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,11 +59,12 @@ fn is_lower_tchar(b: u8) -> bool {
     b.is_ascii_lowercase() || b.is_ascii_digit() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
-/// The `install` signature of a request, parsed and checked for shape (not yet for time,
-/// key or value).
+/// One member of a request's signatures (`install` or `account`), parsed and checked
+/// for shape (not yet for time, key or value).
 #[derive(Debug)]
-pub(crate) struct InstallSignature {
-    pub(crate) signature: RawSignature,
+pub(crate) struct MemberSignature {
+    /// The signature's bytes, of any length: the algorithm's check judges it.
+    pub(crate) signature: Vec<u8>,
     /// The covered components with their parameters, as parsed: `@signature-params`
     /// is serialized from this.
     pub(crate) input: InnerList,
@@ -75,7 +74,7 @@ pub(crate) struct InstallSignature {
     pub(crate) expires: Option<u64>,
 }
 
-impl InstallSignature {
+impl MemberSignature {
     /// Whether the header `name` (lower case) is covered.
     pub(crate) fn covers_field(&self, name: &str) -> bool {
         self.components
@@ -129,59 +128,78 @@ fn dictionary(raw: &[u8], what: &'static str) -> Result<Dictionary, Error> {
         .map_err(|_| Error::Malformed(what))
 }
 
-/// The `install` entry of `Signature-Input`, or `None` when there is none or the header
-/// does not parse. For [`MessageSigning::needs_body`](super::MessageSigning::needs_body).
-pub(crate) fn install_input<'h, I>(signature_input: I) -> Option<InnerList>
+/// Whether the `Signature-Input` member `label` covers header `name`; `false` when
+/// there is no such member or the header does not parse. For
+/// [`MessageSigning::needs_body`](super::MessageSigning::needs_body).
+pub(crate) fn input_covers<'h, I>(signature_input: I, labels: &[&str], name: &str) -> bool
 where
     I: IntoIterator<Item = &'h [u8]>,
 {
-    let raw = joined(signature_input, MAX_SIGNATURE_HEADER_LEN).ok()??;
-    let mut inputs = dictionary(&raw, "").ok()?;
-    match inputs.swap_remove(SIGNATURE_LABEL)? {
-        ListEntry::InnerList(list) => Some(list),
-        ListEntry::Item(_) => None,
+    let Some(raw) = joined(signature_input, MAX_SIGNATURE_HEADER_LEN)
+        .ok()
+        .flatten()
+    else {
+        return false;
+    };
+    let Ok(inputs) = dictionary(&raw, "") else {
+        return false;
+    };
+    labels.iter().any(|label| match inputs.get(*label) {
+        Some(ListEntry::InnerList(list)) => list.items.iter().any(|item| {
+            item.bare_item
+                .as_string()
+                .is_some_and(|covered| covered.as_str() == name)
+        }),
+        _ => false,
+    })
+}
+
+/// Both headers of a request's signatures, parsed: each member is taken out by label.
+pub(crate) struct Signatures {
+    signatures: Dictionary,
+    inputs: Dictionary,
+}
+
+impl Signatures {
+    /// Parses `Signature` and `Signature-Input` (all of each one's lines joined).
+    pub(crate) fn parse<'h, I, J>(signature: I, signature_input: J) -> Result<Self, Error>
+    where
+        I: IntoIterator<Item = &'h [u8]>,
+        J: IntoIterator<Item = &'h [u8]>,
+    {
+        let signature =
+            joined(signature, MAX_SIGNATURE_HEADER_LEN)?.ok_or(Error::MissingSignature)?;
+        let input = joined(signature_input, MAX_SIGNATURE_HEADER_LEN)?
+            .ok_or(Error::MissingSignatureInput)?;
+        let signatures = dictionary(&signature, "Signature is not a structured-field dictionary")?;
+        let inputs = dictionary(
+            &input,
+            "Signature-Input is not a structured-field dictionary",
+        )?;
+        // A label in one header and not the other is a signature nobody could check,
+        // or components nobody signed: refuse the request rather than guess.
+        if signatures.len() != inputs.len() || signatures.keys().any(|k| !inputs.contains_key(k)) {
+            return Err(Error::LabelMismatch);
+        }
+        Ok(Signatures { signatures, inputs })
+    }
+
+    /// The member `label`, parsed: `None` when the request has none, else the member
+    /// or what is wrong with its shape.
+    pub(crate) fn take(&mut self, label: &str) -> Option<Result<MemberSignature, Error>> {
+        let signature = self.signatures.swap_remove(label)?;
+        let input = self.inputs.swap_remove(label)?;
+        Some(member(signature, input))
     }
 }
 
-/// Parses both headers and picks out the `install` signature.
-pub(crate) fn install_signature<'h, I, J>(
-    signature: I,
-    signature_input: J,
-) -> Result<InstallSignature, Error>
-where
-    I: IntoIterator<Item = &'h [u8]>,
-    J: IntoIterator<Item = &'h [u8]>,
-{
-    let signature = joined(signature, MAX_SIGNATURE_HEADER_LEN)?.ok_or(Error::MissingSignature)?;
-    let input =
-        joined(signature_input, MAX_SIGNATURE_HEADER_LEN)?.ok_or(Error::MissingSignatureInput)?;
-    let mut signatures = dictionary(&signature, "Signature is not a structured-field dictionary")?;
-    let mut inputs = dictionary(
-        &input,
-        "Signature-Input is not a structured-field dictionary",
-    )?;
-
-    // A label in one header and not the other is a signature nobody could check, or
-    // components nobody signed: refuse the request rather than guess.
-    if signatures.len() != inputs.len() || signatures.keys().any(|k| !inputs.contains_key(k)) {
-        return Err(Error::LabelMismatch);
-    }
-    let (Some(signature), Some(input)) = (
-        signatures.swap_remove(SIGNATURE_LABEL),
-        inputs.swap_remove(SIGNATURE_LABEL),
-    ) else {
-        return Err(Error::NoInstallSignature);
-    };
-
+fn member(signature: ListEntry, input: ListEntry) -> Result<MemberSignature, Error> {
     let signature = signature_bytes(signature)?;
     let ListEntry::InnerList(input) = input else {
-        return Err(Error::Malformed(
-            "the install signature input is not an inner list",
-        ));
+        return Err(Error::Malformed("a signature input is not an inner list"));
     };
-
     let components = components(&input)?;
-    let mut parsed = InstallSignature {
+    let mut parsed = MemberSignature {
         signature,
         input,
         components,
@@ -194,21 +212,20 @@ where
 }
 
 /// The signature's bytes. RFC 9421 §4.2 makes it a byte sequence (`:BASE64:`), as
-/// Approov's iOS SDK sends it; its Android SDK sends a string of the same base64
-/// (`"BASE64"`), so both are taken.
-fn signature_bytes(entry: ListEntry) -> Result<RawSignature, Error> {
-    const NOT_BYTES: &str = "the install signature is neither a byte sequence nor a base64 string";
+/// Approov's iOS SDK and newer clients send it; older Android clients send a string of
+/// the same base64 (`"BASE64"`), so both are taken.
+fn signature_bytes(entry: ListEntry) -> Result<Vec<u8>, Error> {
+    const NOT_BYTES: &str = "a signature is neither a byte sequence nor a base64 string";
     let ListEntry::Item(item) = entry else {
         return Err(Error::Malformed(NOT_BYTES));
     };
-    let bytes = match item.bare_item {
-        BareItem::ByteSequence(bytes) => bytes,
+    match item.bare_item {
+        BareItem::ByteSequence(bytes) => Ok(bytes),
         BareItem::String(text) => STANDARD
             .decode(text.as_str())
-            .map_err(|_| Error::Malformed(NOT_BYTES))?,
-        _ => return Err(Error::Malformed(NOT_BYTES)),
-    };
-    RawSignature::try_from(bytes.as_slice()).map_err(|_| Error::BadSignatureLength)
+            .map_err(|_| Error::Malformed(NOT_BYTES)),
+        _ => Err(Error::Malformed(NOT_BYTES)),
+    }
 }
 
 fn components(input: &InnerList) -> Result<Vec<Component>, Error> {
@@ -234,7 +251,7 @@ fn components(input: &InnerList) -> Result<Vec<Component>, Error> {
 
 /// The signature parameters of RFC 9421 §2.3. Unknown ones are refused: a parameter
 /// this verifier ignores could be one the signer meant to restrict the signature.
-fn read_parameters(parsed: &mut InstallSignature) -> Result<(), Error> {
+fn read_parameters(parsed: &mut MemberSignature) -> Result<(), Error> {
     for (name, value) in &parsed.input.params {
         match name.as_str() {
             "alg" => {

@@ -9,7 +9,6 @@ use base64::Engine as _;
 use p256::elliptic_curve::sec1::ToEncodedPoint as _;
 use p256::pkcs8::DecodePublicKey as _;
 
-use super::input::RawSignature;
 use super::Error;
 use crate::crypto::VerifyingKey;
 
@@ -95,13 +94,13 @@ impl fmt::Debug for KeyCache {
     }
 }
 
-/// Verifies a raw `r || s` ECDSA P-256 signature over SHA-256 of `base`, as it is: no
-/// DER round-trip. (An `r` or `s` of zero or not below the group order is refused.)
-pub(crate) fn verify(
-    key: &VerifyingKey,
-    base: &[u8],
-    signature: &RawSignature,
-) -> Result<(), Error> {
+/// Verifies a raw `r || s` ECDSA P-256 signature (64 bytes) over SHA-256 of `base`,
+/// as it is: no DER round-trip. (An `r` or `s` of zero or not below the group order is
+/// refused.)
+pub(crate) fn verify(key: &VerifyingKey, base: &[u8], signature: &[u8]) -> Result<(), Error> {
+    if signature.len() != 64 {
+        return Err(Error::BadSignatureLength);
+    }
     if key.verifies(base, signature) {
         Ok(())
     } else {

@@ -1,29 +1,33 @@
-//! Installation message signing: checking the RFC 9421 HTTP message signature that the
-//! Approov SDK adds to each request with the app installation's own P-256 key.
-//!
-//! The token's `ipk` claim carries the public half of that key (standard base64 of its
-//! DER SubjectPublicKeyInfo). The request carries two RFC 9651 dictionaries:
+//! Message signing: checking the RFC 9421 HTTP message signatures the Approov SDK adds
+//! to each request, `install` (ECDSA P-256, the installation's own key, its public half
+//! in the token's `ipk` claim) and `account` (HMAC-SHA256, the account message signing
+//! key). The request carries two RFC 9651 dictionaries:
 //!
 //! ```text
-//! Signature-Input: install=("@method" "@target-uri" "approov-token");alg="ecdsa-p256-sha256";created=1744292750
-//! Signature: install=:<64 bytes of r||s, base64>:
+//! Signature-Input: install=("@method" "@target-uri" "approov-token");alg="ecdsa-p256-sha256";created=1744292750, account=(...);alg="hmac-sha256";created=1744292750
+//! Signature: install=:<64 bytes of r||s, base64>:, account=:<32 bytes, base64>:
 //! ```
 //!
 //! [`MessageSigning`] rebuilds the signature base of RFC 9421 §2.5 from the request and
-//! checks the signature against `ipk`. See [`MessageSigning::verify`] for every rule.
+//! checks the members its [`SignatureRequirement`] asks for. See
+//! [`MessageSigning::verify`] for every rule.
 
+mod account;
 mod base;
 mod digest;
 mod input;
 mod key;
 mod request;
+mod requirement;
 #[cfg(feature = "mint")]
 mod sign;
 
 use std::time::Duration;
 
 pub use crate::rejection::MessageSignatureError;
+pub use account::AccountKey;
 pub use request::SignedRequest;
+pub use requirement::SignatureRequirement;
 #[cfg(feature = "mint")]
 pub use sign::{
     content_digest, DigestAlgorithm, DigestForm, InstallationKey, InstallationKeyError,
@@ -37,12 +41,19 @@ use key::KeyCache;
 use request::Body;
 
 use crate::headers::RequestHeaders;
+use crate::token::ApproovClaims;
 
-/// The label of Approov's signature in `Signature` and `Signature-Input`.
+/// The label of the installation signature in `Signature` and `Signature-Input`.
 pub const SIGNATURE_LABEL: &str = "install";
 
-/// The one signature algorithm accepted, as the `alg` parameter names it.
+/// The installation signature's algorithm, as the `alg` parameter names it.
 pub const SIGNATURE_ALGORITHM: &str = "ecdsa-p256-sha256";
+
+/// The label of the account signature in `Signature` and `Signature-Input`.
+pub const ACCOUNT_SIGNATURE_LABEL: &str = "account";
+
+/// The account signature's algorithm, as the `alg` parameter names it.
+pub const ACCOUNT_SIGNATURE_ALGORITHM: &str = "hmac-sha256";
 
 /// The longest `Signature`, `Signature-Input` or `Content-Digest` header looked at, in
 /// bytes (all of a header's lines together). Approov's are a few hundred bytes.
@@ -53,37 +64,41 @@ const DEFAULT_CLOCK_SKEW: u64 = 60;
 const DEFAULT_MAX_BODY_LEN: usize = 1024 * 1024;
 use crate::token_header::DEFAULT_TOKEN_HEADER;
 
-/// Checks installation message signatures: the RFC 9421 HTTP message signature the
-/// Approov SDK adds to each request with the app installation's own P-256 key.
-///
-/// The token's `ipk` claim carries the public half of that key (standard base64 of its
-/// DER SubjectPublicKeyInfo); the request carries two RFC 9651 dictionaries:
+/// Checks the RFC 9421 message signatures the Approov SDK adds to each request: the
+/// `install` one (ECDSA P-256, the key in the token's `ipk` claim, standard base64 of
+/// its DER SubjectPublicKeyInfo) and, given an [`AccountKey`], the `account` one
+/// (HMAC-SHA256, the account message signing key). The request carries two RFC 9651
+/// dictionaries:
 ///
 /// ```text
 /// Signature-Input: install=("@method" "@target-uri" "approov-token");alg="ecdsa-p256-sha256";created=1744292750
 /// Signature: install=:<64 bytes of r||s, base64>:
 /// ```
 ///
-/// Build it once at start-up; it holds only the policy (times and sizes), the key comes
-/// with each request's token. [`verify`](Self::verify) lists every rule.
+/// Build it once at start-up; it holds the policy (times, sizes, the account key and
+/// the [`SignatureRequirement`]); the installation key comes with each request's
+/// token. [`verify`](Self::verify) lists every rule.
 ///
-/// Defaults: signatures up to 300 s old, 60 s of clock skew, signed bodies up to 1 MiB,
-/// the token in `approov-token`.
+/// Defaults: the `install` signature required (`either` once an account key is set),
+/// signatures up to 300 s old, 60 s of clock skew, signed bodies up to 1 MiB, the
+/// token in `approov-token`.
 ///
 /// ```
 /// use std::time::Duration;
-/// use approov_core::{MessageSigning, MessageSignatureError, SignedRequest};
+/// use approov_core::{ApproovClaims, MessageSigning, MessageSignatureError, SignedRequest};
 ///
 /// let signing = MessageSigning::default().with_max_age(Duration::from_secs(120));
 ///
-/// // Per request: the request as the client addressed it, and its headers.
+/// // Per request: the token's claims, the request as the client addressed it, and
+/// // its headers.
+/// let claims: ApproovClaims = serde_json::from_str(r#"{"exp":1744293000,"ipk":"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEJSm4DMcivAwvhM+KNce2C/X26cj3oGyUwWVUPuNuZHtd2qyVsM+0g7qX73Qh0Of6fn10AApLnl8vRQsvx94fZQ=="}"#)?;
 /// let headers = |_name: &str| -> Vec<&[u8]> { Vec::new() };
 /// let request = SignedRequest::new("GET", "https", "api.example.com", "/shapes?x=1", headers);
-/// let ipk = Some("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEJSm4DMcivAwvhM+KNce2C/X26cj3oGyUwWVUPuNuZHtd2qyVsM+0g7qX73Qh0Of6fn10AApLnl8vRQsvx94fZQ==");
 /// assert_eq!(
-///     signing.verify(ipk, &request, 1_744_292_760),
+///     signing.verify(&claims, &request, 1_744_292_760),
 ///     Err(MessageSignatureError::MissingSignature)
 /// );
+/// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct MessageSigning {
@@ -92,6 +107,9 @@ pub struct MessageSigning {
     max_body_len: usize,
     token_header: String,
     scheme: String,
+    account_key: Option<AccountKey>,
+    /// As set; `None` is the default for the account key there is (or is not).
+    requirement: Option<SignatureRequirement>,
     /// The installation keys met, parsed: shared by every clone.
     keys: Arc<KeyCache>,
 }
@@ -105,12 +123,16 @@ impl PartialEq for MessageSigning {
             self.max_body_len,
             &self.token_header,
             &self.scheme,
+            &self.account_key,
+            self.requirement(),
         ) == (
             other.max_age,
             other.clock_skew,
             other.max_body_len,
             &other.token_header,
             &other.scheme,
+            &other.account_key,
+            other.requirement(),
         )
     }
 }
@@ -125,6 +147,8 @@ impl Default for MessageSigning {
             max_body_len: DEFAULT_MAX_BODY_LEN,
             token_header: DEFAULT_TOKEN_HEADER.to_owned(),
             scheme: "http".to_owned(),
+            account_key: None,
+            requirement: None,
             keys: Arc::default(),
         }
     }
@@ -162,7 +186,7 @@ impl MessageSigning {
 
     /// The header that must be covered, as the one carrying the token (default
     /// `approov-token`); set it as for
-    /// `ApproovVerifier::with_token_header`.
+    /// `ApproovVerifier::with_token_header`, which does this too.
     pub fn with_token_header(mut self, name: &str) -> Self {
         self.token_header = name.to_ascii_lowercase();
         self
@@ -174,6 +198,36 @@ impl MessageSigning {
     pub fn with_scheme(mut self, scheme: &str) -> Self {
         self.scheme = scheme.to_ascii_lowercase();
         self
+    }
+
+    /// Checks `account` signatures with `key`. Unless a requirement is set, either
+    /// signature then does ([`SignatureRequirement::Either`]).
+    pub fn with_account_key(mut self, key: AccountKey) -> Self {
+        self.account_key = Some(key);
+        self
+    }
+
+    /// Which signatures a request must carry (see [`SignatureRequirement`]). One that
+    /// needs the account key, without one, refuses every request
+    /// ([`AccountKeyUnavailable`](MessageSignatureError::AccountKeyUnavailable));
+    /// `from_env` refuses to start instead.
+    pub fn with_requirement(mut self, requirement: SignatureRequirement) -> Self {
+        self.requirement = Some(requirement);
+        self
+    }
+
+    /// Which signatures a request must carry: as set, else `install` without an
+    /// account key and `either` with one.
+    pub fn requirement(&self) -> SignatureRequirement {
+        self.requirement.unwrap_or(match self.account_key {
+            Some(_) => SignatureRequirement::Either,
+            None => SignatureRequirement::Install,
+        })
+    }
+
+    /// The account key, when one is set.
+    pub fn account_key(&self) -> Option<&AccountKey> {
+        self.account_key.as_ref()
     }
 
     /// The scheme of a request whose target does not carry one (see [`SignedRequest`]).
@@ -188,7 +242,20 @@ impl MessageSigning {
         self.max_body_len
     }
 
-    /// Whether the request's `install` signature covers `content-digest`, so that the
+    /// The labels checked: `install` unless only `account` is, and `account` when
+    /// required or an account key is set.
+    fn labels(&self) -> &'static [&'static str] {
+        let requirement = self.requirement();
+        let account = requirement.checks_account()
+            && (self.account_key.is_some() || requirement.needs_account_key());
+        match (requirement.checks_install(), account) {
+            (true, true) => &[SIGNATURE_LABEL, ACCOUNT_SIGNATURE_LABEL],
+            (true, false) => &[SIGNATURE_LABEL],
+            (false, _) => &[ACCOUNT_SIGNATURE_LABEL],
+        }
+    }
+
+    /// Whether a signature this policy checks covers `content-digest`, so that the
     /// adapter must buffer the body and pass it with [`SignedRequest::with_body`].
     ///
     /// `false` when there is no signature or it does not parse: [`verify`](Self::verify)
@@ -208,58 +275,61 @@ impl MessageSigning {
         F: Fn(&str) -> I,
         I: IntoIterator<Item = &'h [u8]>,
     {
-        input::install_input(headers.values("signature-input")).is_some_and(|list| {
-            list.items.iter().any(|item| {
-                item.bare_item
-                    .as_string()
-                    .is_some_and(|name| name.as_str() == "content-digest")
-            })
-        })
+        input::input_covers(
+            headers.values("signature-input"),
+            self.labels(),
+            "content-digest",
+        )
     }
 
-    /// Checks a request's `install` signature as if the time were `now` (seconds since
-    /// the epoch). It does not log.
+    /// Checks a request's message signatures for the token whose claims are `claims`,
+    /// as if the time were `now` (seconds since the epoch). It does not log.
     ///
     /// In this order, so that the cheap checks come first:
     ///
-    /// 1. `ipk` is present and not empty.
+    /// 1. Under `install` and `both`, `ipk` is present and not empty.
     /// 2. `Signature` and `Signature-Input` are present, each at most
     ///    [`MAX_SIGNATURE_HEADER_LEN`] bytes, and parse as RFC 9651 dictionaries (all of
-    ///    a header's lines joined with `, `).
-    /// 3. Both have the same labels, and one of them is `install`; other labels are
-    ///    otherwise ignored.
-    /// 4. The `install` signature is exactly 64 bytes (raw `r || s`; a DER-encoded
-    ///    signature is refused), as a byte sequence (`:BASE64:`, RFC 9421 and Approov's
-    ///    iOS SDK) or a string of standard base64 (`"BASE64"`, Approov's Android SDK);
-    ///    its input is an inner list of at most
-    ///    64 distinct strings without parameters, each a lower-case header name or one
-    ///    of `@method`, `@target-uri`, `@authority`, `@scheme`, `@request-target`,
-    ///    `@path`, `@query`. Signature parameters other than `alg`, `created`,
-    ///    `expires`, `keyid`, `nonce`, `tag` are refused.
-    /// 5. `alg` is `ecdsa-p256-sha256`, and the token header (`approov-token`) is
-    ///    covered.
-    /// 6. `created` is present, not later than `now` plus the clock skew and not more
-    ///    than the maximum age before `now`; `expires`, when present, is not before
-    ///    `created` and not more than the clock skew before `now`.
-    /// 7. `ipk` decodes to a P-256 key (parsed once per installation key and kept, at
-    ///    most 1,024 of them, shared by every clone of this policy).
-    /// 8. The signature base is rebuilt (RFC 9421 §2.5) over the request as
-    ///    [`SignedRequest`] addresses it, and the ECDSA P-256 SHA-256 signature
-    ///    verifies over it. Every covered header must be present.
-    /// 9. When `content-digest` is covered, the body was read
+    ///    a header's lines joined with `, `), with the same labels. The members the
+    ///    [`requirement`](Self::requirement) checks are taken (`install`, `account`);
+    ///    other labels are ignored. Under `install` the `install` member must be there,
+    ///    under `account` the `account` one, under `both` both, under `either` one of
+    ///    them (an `install` member is left aside, under `either`, when the token has
+    ///    no `ipk` and an `account` member is there).
+    /// 3. Each member taken must hold; the first one that fails refuses the request:
+    ///    - its signature is a byte sequence (`:BASE64:`, RFC 9421, Approov's iOS SDK
+    ///      and newer clients) or a string of standard base64 (`"BASE64"`, older
+    ///      Android clients), 64 bytes (raw `r || s`; a DER-encoded signature is
+    ///      refused) for `install` and 32 for `account`; its input is an inner list
+    ///      of at most 64 distinct strings without parameters, each a lower-case header
+    ///      name or one of `@method`, `@target-uri`, `@authority`, `@scheme`,
+    ///      `@request-target`, `@path`, `@query`. Signature parameters other than
+    ///      `alg`, `created`, `expires`, `keyid`, `nonce`, `tag` are refused;
+    ///    - `alg` is `ecdsa-p256-sha256` for `install`, `hmac-sha256` for `account`,
+    ///      and the token's header (`approov-token`, or the one configured) is covered;
+    ///    - `created` is present, not later than `now` plus the clock skew and not more
+    ///      than the maximum age before `now`; `expires`, when present, is not before
+    ///      `created` and not more than the clock skew before `now`;
+    ///    - the signature base is rebuilt (RFC 9421 §2.5) over the request as
+    ///      [`SignedRequest`] addresses it (every covered header must be present) and
+    ///      the signature verifies over it: the `account` one first (HMAC-SHA256 with
+    ///      the account key, compared in constant time), then the `install` one
+    ///      (ECDSA P-256 SHA-256 with the key `ipk` decodes to, parsed once per
+    ///      installation key and kept, at most 1,024 of them, shared by every clone).
+    /// 4. When a member checked covers `content-digest`, the body was read
     ///    ([`BodyNotProvided`](MessageSignatureError::BodyNotProvided) otherwise;
     ///    [`BodyUnreadable`](MessageSignatureError::BodyUnreadable), answered 400,
     ///    when reading it failed), is at most [`max_body_len`](Self::max_body_len)
     ///    bytes ([`BodyTooLarge`](MessageSignatureError::BodyTooLarge), answered 413),
     ///    and matches the `sha-256` and `sha-512` members of `Content-Digest` (at least
-    ///    one must be there). These come after the signature: only a request the app
+    ///    one must be there). These come after the signatures: only a request the app
     ///    signed is told its body is too large.
     ///
     /// # Errors
     /// The first rule broken, as a [`MessageSignatureError`].
     pub fn verify<'h, F, I>(
         &self,
-        ipk: Option<&str>,
+        claims: &ApproovClaims,
         request: &SignedRequest<'_, F>,
         now: u64,
     ) -> Result<(), MessageSignatureError>
@@ -267,35 +337,95 @@ impl MessageSigning {
         F: Fn(&str) -> I,
         I: IntoIterator<Item = &'h [u8]>,
     {
-        let ipk = ipk.filter(|ipk| !ipk.is_empty()).ok_or(Error::NoIpk)?;
-        let signature = input::install_signature(
+        let requirement = self.requirement();
+        let ipk = claims.ipk.as_deref().filter(|ipk| !ipk.is_empty());
+        if ipk.is_none()
+            && matches!(
+                requirement,
+                SignatureRequirement::Install | SignatureRequirement::Both
+            )
+        {
+            return Err(Error::NoIpk);
+        }
+        let mut members = input::Signatures::parse(
             request.headers.values("signature"),
             request.headers.values("signature-input"),
         )?;
-        match signature.alg.as_deref() {
-            None => return Err(Error::MissingAlgorithm),
-            Some(SIGNATURE_ALGORITHM) => {}
-            Some(_) => return Err(Error::UnsupportedAlgorithm),
+        let labels = self.labels();
+        let mut install = None;
+        let mut account = None;
+        for label in labels {
+            match *label {
+                SIGNATURE_LABEL => install = members.take(label),
+                _ => account = members.take(label),
+            }
         }
-        if !signature.covers_field(&self.token_header) {
-            return Err(Error::TokenNotCovered);
+        match requirement {
+            SignatureRequirement::Install if install.is_none() => {
+                return Err(Error::NoInstallSignature)
+            }
+            SignatureRequirement::Account if account.is_none() => {
+                return Err(Error::NoAccountSignature)
+            }
+            SignatureRequirement::Both if install.is_none() => {
+                return Err(Error::NoInstallSignature)
+            }
+            SignatureRequirement::Both if account.is_none() => {
+                return Err(Error::NoAccountSignature)
+            }
+            SignatureRequirement::Either if install.is_none() && account.is_none() => {
+                return Err(Error::NoSignature)
+            }
+            _ => {}
         }
-        self.check_times(signature.created, signature.expires, now)?;
-        if request.method_hidden && signature.covers_method() {
-            return Err(Error::HiddenByFramework("@method"));
+        // Under `either`, a token without `ipk` (the failover service's) cannot check
+        // an `install` signature: the `account` one decides.
+        if ipk.is_none() && account.is_some() {
+            install = None;
         }
-        if request.authority_hidden && signature.covers_authority() {
-            return Err(Error::HiddenByFramework("the authority"));
+        let install = install.transpose()?;
+        let account = account.transpose()?;
+        for (member, alg) in [
+            (&account, ACCOUNT_SIGNATURE_ALGORITHM),
+            (&install, SIGNATURE_ALGORITHM),
+        ] {
+            if let Some(member) = member {
+                self.check_member(member, alg, request, now)?;
+            }
         }
 
-        let key = self.keys.key(ipk)?;
         let address = request.address(&self.scheme);
-        let base =
-            base::signature_base(&signature.components, &signature.input, request, &address)?;
-        key::verify(&key, &base, &signature.signature)?;
+        if let Some(member) = &account {
+            let key = self
+                .account_key
+                .as_ref()
+                .and_then(|key| key.keyed(claims))
+                .ok_or(Error::AccountKeyUnavailable)?;
+            let base = base::signature_base(&member.components, &member.input, request, &address)?;
+            if member.signature.len() != 32 {
+                return Err(Error::BadSignatureLength);
+            }
+            if !key.verifies(&base, &member.signature) {
+                return Err(Error::AccountSignatureMismatch);
+            }
+        }
+        if let Some(member) = &install {
+            let ipk = ipk.ok_or(Error::NoIpk)?;
+            if member.signature.len() != 64 {
+                return Err(Error::BadSignatureLength);
+            }
+            let key = self.keys.key(ipk)?;
+            let base = base::signature_base(&member.components, &member.input, request, &address)?;
+            key::verify(&key, &base, &member.signature)?;
+        }
 
         // Only now is the digest header known to be the signer's; the body waits for it.
-        if signature.covers_field("content-digest") {
+        let covers_digest = |member: &Option<input::MemberSignature>| {
+            member
+                .as_ref()
+                .is_some_and(|member| member.covers_field("content-digest"))
+        };
+        if covers_digest(&install) || covers_digest(&account) {
             let body = match request.body {
                 Body::NotRead => return Err(Error::BodyNotProvided),
                 Body::Unreadable => return Err(Error::BodyUnreadable),
@@ -305,6 +435,37 @@ impl MessageSigning {
                 return Err(Error::BodyTooLarge);
             }
             digest::check_content_digest(request.headers.values("content-digest"), body)?;
+        }
+        Ok(())
+    }
+
+    /// The checks of one member that need no key: its algorithm, the token's header
+    /// covered, its times, and nothing covered that the framework may have rewritten.
+    fn check_member<'h, F, I>(
+        &self,
+        member: &input::MemberSignature,
+        alg: &str,
+        request: &SignedRequest<'_, F>,
+        now: u64,
+    ) -> Result<(), Error>
+    where
+        F: Fn(&str) -> I,
+        I: IntoIterator<Item = &'h [u8]>,
+    {
+        match member.alg.as_deref() {
+            None => return Err(Error::MissingAlgorithm),
+            Some(found) if found == alg => {}
+            Some(_) => return Err(Error::UnsupportedAlgorithm),
+        }
+        if !member.covers_field(&self.token_header) {
+            return Err(Error::TokenNotCovered);
+        }
+        self.check_times(member.created, member.expires, now)?;
+        if request.method_hidden && member.covers_method() {
+            return Err(Error::HiddenByFramework("@method"));
+        }
+        if request.authority_hidden && member.covers_authority() {
+            return Err(Error::HiddenByFramework("the authority"));
         }
         Ok(())
     }
@@ -383,7 +544,6 @@ mod tests {
             "\"@status\": 200\n\"content-type\": application/json\n\"content-digest\": {RFC_RESPONSE_DIGEST}\n\"content-length\": 23\n\"@signature-params\": {params}"
         );
         let signature = STANDARD.decode(RFC_B24_SIGNATURE).unwrap_or_default();
-        let signature = input::RawSignature::try_from(signature.as_slice()).unwrap_or([0; 64]);
         let key = key::installation_key(RFC_P256_IPK);
         assert!(key.is_ok());
         let verified = key.and_then(|key| key::verify(&key, base.as_bytes(), &signature));

@@ -9,15 +9,16 @@ use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::{Signature, SigningKey};
 use p256::pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _, LineEnding};
 use rand_core::OsRng;
-use sfv::{
-    key_ref, string_ref, BareItem, DictSerializer, InnerList, Integer, Item, KeyRef, Parameters,
-};
+use sfv::{key_ref, BareItem, DictSerializer, InnerList, Integer, Item, KeyRef, Parameters};
 use sha2::{Digest as _, Sha256, Sha512};
 use thiserror::Error;
 
 use super::base::signature_base;
-use super::input::{Component, RawSignature};
-use super::{Error, SignedRequest, SIGNATURE_ALGORITHM, SIGNATURE_LABEL};
+use super::input::Component;
+use super::{
+    AccountKey, Error, SignedRequest, ACCOUNT_SIGNATURE_ALGORITHM, ACCOUNT_SIGNATURE_LABEL,
+    SIGNATURE_ALGORITHM, SIGNATURE_LABEL,
+};
 
 /// The DER of a P-256 SubjectPublicKeyInfo up to its point: `SEQUENCE { SEQUENCE {
 /// id-ecPublicKey, secp256r1 }, BIT STRING (66 bytes) { 0x00, ...` — then the 65-byte
@@ -81,7 +82,9 @@ pub enum InstallationKeyError {
 /// };
 /// let request = SignedRequest::new("POST", "https", "api.example.com", "/shapes", headers)
 ///     .with_body(body);
-/// MessageSigning::default().verify(Some(&ipk), &request, now + 1)?;
+/// let claims: approov_core::ApproovClaims =
+///     serde_json::from_value(serde_json::json!({ "exp": now + 300, "ipk": ipk }))?;
+/// MessageSigning::default().verify(&claims, &request, now + 1)?;
 /// # Ok(())
 /// # }
 /// ```
@@ -162,64 +165,171 @@ impl InstallationKey {
         F: Fn(&str) -> I,
         I: IntoIterator<Item = &'h [u8]>,
     {
-        let label = KeyRef::from_str(params.label)
-            .map_err(|_| Error::Malformed("the label is not a structured-field key"))?;
-        let components = params
-            .components
-            .iter()
-            .map(|name| Component::from_name(name))
-            .collect::<Result<Vec<_>, _>>()?;
-        let input = params.inner_list()?;
-        // A request built with `SignedRequest::received` is addressed as a server
-        // with the default settings would address it.
-        let address = request.address("http");
-        let base = signature_base(&components, &input, request, &address)?;
-        let signature: RawSignature = self.sign(&base);
-
-        let mut ser = DictSerializer::new();
-        let _ = ser.bare_item(label, signature.as_slice());
-        let signature = ser.finish().unwrap_or_default();
-        let mut ser = DictSerializer::new();
-        {
-            let mut inner = ser.inner_list(label);
-            inner.items(&input.items);
-            let _ = inner.finish().parameters(&input.params);
-        }
-        let signature_input = ser.finish().unwrap_or_default();
-        Ok(SignatureHeaders {
-            signature,
-            signature_input,
-        })
+        sign_with(
+            request,
+            params,
+            SIGNATURE_LABEL,
+            SIGNATURE_ALGORITHM,
+            |base| self.sign(base).to_vec(),
+        )
     }
 }
 
-/// What to sign: the covered components in order, the label, and the times.
+impl AccountKey {
+    /// A new random 32-byte key, from the operating system's generator (for tests and
+    /// demos: a real app's key is the account's, `approov secret -messageSigningKey
+    /// get-base64url`).
+    pub fn generate() -> Self {
+        use rand_core::RngCore as _;
+        let mut key = [0u8; 32];
+        OsRng.fill_bytes(&mut key);
+        AccountKey::from_bytes(&key)
+    }
+
+    /// The key as `approov secret -messageSigningKey get-base64url` prints it
+    /// (base64url, no padding); `None` for a per-token hook. It is a secret.
+    pub fn to_base64url(&self) -> Option<String> {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        self.fixed().map(|(_, bytes)| URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    /// Signs `request` over `params`' components as the app's `account` signature
+    /// (`hmac-sha256`, labelled `account` unless `params` says otherwise), and returns
+    /// the two headers to add; join them to an `install` signature's with
+    /// [`SignatureHeaders::join`] to send both, as the vendor's 3.8 client does.
+    ///
+    /// ```
+    /// use approov_core::{AccountKey, InstallationKey, MessageSigning, SignatureParams, SignedRequest};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (install, account) = (InstallationKey::generate(), AccountKey::generate());
+    /// let unsigned = |name: &str| -> Vec<&[u8]> {
+    ///     if name == "approov-token" { vec![b"eyJ..."] } else { vec![] }
+    /// };
+    /// let now = 1_744_292_750;
+    /// let params = SignatureParams::new(&["@method", "@target-uri", "approov-token"], now)
+    ///     .with_expires(now + 15);
+    /// let request = SignedRequest::new("GET", "https", "api.example.com", "/shapes", unsigned);
+    /// let both = install
+    ///     .sign_request(&request, &params)?
+    ///     .join(account.sign_request(&request, &params)?);
+    /// assert!(both.signature.starts_with("install=:") && both.signature.contains(", account=:"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`InstallationKey::sign_request`]; and
+    /// [`AccountKeyUnavailable`](Error::AccountKeyUnavailable) for a per-token hook.
+    pub fn sign_request<'h, F, I>(
+        &self,
+        request: &SignedRequest<'_, F>,
+        params: &SignatureParams<'_>,
+    ) -> Result<SignatureHeaders, Error>
+    where
+        F: Fn(&str) -> I,
+        I: IntoIterator<Item = &'h [u8]>,
+    {
+        let (key, _) = self.fixed().ok_or(Error::AccountKeyUnavailable)?;
+        sign_with(
+            request,
+            params,
+            ACCOUNT_SIGNATURE_LABEL,
+            ACCOUNT_SIGNATURE_ALGORITHM,
+            |base| key.mac(base).to_vec(),
+        )
+    }
+}
+
+/// Signs `request` over `params` with `sign`, under `params`' label or `label`, with
+/// `alg`: the two headers.
+fn sign_with<'h, F, I>(
+    request: &SignedRequest<'_, F>,
+    params: &SignatureParams<'_>,
+    label: &str,
+    alg: &str,
+    sign: impl FnOnce(&[u8]) -> Vec<u8>,
+) -> Result<SignatureHeaders, Error>
+where
+    F: Fn(&str) -> I,
+    I: IntoIterator<Item = &'h [u8]>,
+{
+    let label = KeyRef::from_str(params.label.unwrap_or(label))
+        .map_err(|_| Error::Malformed("the label is not a structured-field key"))?;
+    let components = params
+        .components
+        .iter()
+        .map(|name| Component::from_name(name))
+        .collect::<Result<Vec<_>, _>>()?;
+    let input = params.inner_list(alg)?;
+    // A request built with `SignedRequest::received` is addressed as a server with the
+    // default settings would address it.
+    let address = request.address("http");
+    let base = signature_base(&components, &input, request, &address)?;
+    let signature = sign(&base);
+
+    let mut ser = DictSerializer::new();
+    if params.string_value {
+        let text = sfv::String::from_string(STANDARD.encode(&signature))
+            .map_err(|_| Error::Malformed("base64 is a structured-field string"))?;
+        let _ = ser.bare_item(label, &text);
+    } else {
+        let _ = ser.bare_item(label, signature.as_slice());
+    }
+    let signature = ser.finish().unwrap_or_default();
+    let mut ser = DictSerializer::new();
+    {
+        let mut inner = ser.inner_list(label);
+        inner.items(&input.items);
+        let _ = inner.finish().parameters(&input.params);
+    }
+    let signature_input = ser.finish().unwrap_or_default();
+    Ok(SignatureHeaders {
+        signature,
+        signature_input,
+    })
+}
+
+/// What to sign: the covered components in order, the label, the times, and how the
+/// signature is written.
 ///
-/// `alg` is always `ecdsa-p256-sha256`; parameters are written `alg`, `created`,
+/// `alg` is the key's (`ecdsa-p256-sha256` for an [`InstallationKey`],
+/// `hmac-sha256` for an [`AccountKey`]); parameters are written `alg`, `created`,
 /// `expires`, as the Approov SDK writes them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignatureParams<'a> {
     components: Vec<&'a str>,
-    label: &'a str,
+    label: Option<&'a str>,
     created: u64,
     expires: Option<u64>,
+    string_value: bool,
 }
 
 impl<'a> SignatureParams<'a> {
     /// Covers `components` (`"@method"`, `"approov-token"`, ...), created at `created`
-    /// (seconds since the epoch), labelled `install`, with no `expires`.
+    /// (seconds since the epoch), labelled as the key's (`install`, `account`), with no
+    /// `expires`, the signature a byte sequence (`:BASE64:`).
     pub fn new(components: &[&'a str], created: u64) -> Self {
         SignatureParams {
             components: components.to_vec(),
-            label: SIGNATURE_LABEL,
+            label: None,
             created,
             expires: None,
+            string_value: false,
         }
     }
 
-    /// Uses another label than `install` (to test that it is refused).
+    /// Uses another label than the key's (to test that it is refused, or to sign an
+    /// `install` member with the account key).
     pub fn with_label(mut self, label: &'a str) -> Self {
-        self.label = label;
+        self.label = Some(label);
+        self
+    }
+
+    /// Writes the signature as a string of standard base64 (`"BASE64"`), as older
+    /// Android clients do, instead of a byte sequence.
+    pub fn with_string_value(mut self) -> Self {
+        self.string_value = true;
         self
     }
 
@@ -229,7 +339,7 @@ impl<'a> SignatureParams<'a> {
         self
     }
 
-    fn inner_list(&self) -> Result<InnerList, Error> {
+    fn inner_list(&self, alg: &str) -> Result<InnerList, Error> {
         let items = self
             .components
             .iter()
@@ -242,10 +352,9 @@ impl<'a> SignatureParams<'a> {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let mut params = Parameters::new();
-        params.insert(
-            ALG.to_owned(),
-            BareItem::from(string_ref(SIGNATURE_ALGORITHM)),
-        );
+        let alg = sfv::String::from_string(alg.to_owned())
+            .map_err(|_| Error::Malformed("alg is not a structured-field string"))?;
+        params.insert(ALG.to_owned(), BareItem::String(alg));
         params.insert(CREATED.to_owned(), integer(self.created)?);
         if let Some(expires) = self.expires {
             params.insert(EXPIRES.to_owned(), integer(expires)?);
@@ -267,6 +376,17 @@ pub struct SignatureHeaders {
     pub signature: String,
     /// The `Signature-Input` header value: `install=("@method" ...);alg=...;created=...`.
     pub signature_input: String,
+}
+
+impl SignatureHeaders {
+    /// Both signatures in one pair of headers (`install=..., account=...`), as the
+    /// vendor's 3.8 client sends them.
+    pub fn join(self, other: SignatureHeaders) -> SignatureHeaders {
+        SignatureHeaders {
+            signature: format!("{}, {}", self.signature, other.signature),
+            signature_input: format!("{}, {}", self.signature_input, other.signature_input),
+        }
+    }
 }
 
 /// A digest algorithm of RFC 9530 that [`MessageSigning`](crate::MessageSigning) checks.

@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 
-/// The reason a request's installation message signature was rejected.
+/// The reason a request's message signatures were rejected.
 ///
 /// Like the token check's rejections, the variant is for the server's
 /// log: its `Display` text says what went wrong and never repeats a header value, the
@@ -13,7 +13,7 @@ use thiserror::Error;
 /// | --- | --- |
 /// | `message_signature_no_ipk` | [`NoIpk`](Self::NoIpk) |
 /// | `message_signature_invalid_ipk` | [`InvalidIpk`](Self::InvalidIpk) |
-/// | `message_signature_missing` | [`MissingSignature`](Self::MissingSignature), [`MissingSignatureInput`](Self::MissingSignatureInput), [`NoInstallSignature`](Self::NoInstallSignature) |
+/// | `message_signature_missing` | [`MissingSignature`](Self::MissingSignature), [`MissingSignatureInput`](Self::MissingSignatureInput), [`NoInstallSignature`](Self::NoInstallSignature), [`NoAccountSignature`](Self::NoAccountSignature), [`NoSignature`](Self::NoSignature) |
 /// | `message_signature_expired` | [`TooOld`](Self::TooOld), [`Expired`](Self::Expired) |
 /// | `message_signature_not_yet_valid` | [`CreatedInFuture`](Self::CreatedInFuture) |
 /// | `message_signature_digest_mismatch` | [`DigestMismatch`](Self::DigestMismatch) |
@@ -46,9 +46,16 @@ pub enum MessageSignatureError {
     /// The request has no `Signature-Input` header.
     #[error("no Signature-Input header in the request")]
     MissingSignatureInput,
-    /// Neither header has an entry labelled `install` (other labels are not Approov's).
+    /// Neither header has an entry labelled `install`, and the policy needs one.
     #[error("no `install` signature in the request")]
     NoInstallSignature,
+    /// Neither header has an entry labelled `account`, and the policy needs one.
+    #[error("no `account` signature in the request")]
+    NoAccountSignature,
+    /// Neither an `install` nor an `account` signature, and the policy needs one of
+    /// them (`either`).
+    #[error("no `install` or `account` signature in the request")]
+    NoSignature,
     /// `Signature`, `Signature-Input` or `Content-Digest` is longer than
     /// [`MAX_SIGNATURE_HEADER_LEN`](crate::MAX_SIGNATURE_HEADER_LEN).
     #[error("a message signature header is longer than the limit")]
@@ -60,13 +67,14 @@ pub enum MessageSignatureError {
     /// `Signature` and `Signature-Input` do not have the same labels.
     #[error("the Signature and Signature-Input headers have different labels")]
     LabelMismatch,
-    /// The `install` signature has no `alg` parameter.
+    /// A signature has no `alg` parameter.
     #[error("the message signature has no `alg` parameter")]
     MissingAlgorithm,
-    /// The `alg` parameter is not `ecdsa-p256-sha256`.
-    #[error("the message signature algorithm is not ecdsa-p256-sha256")]
+    /// The `alg` parameter is not the member's: `ecdsa-p256-sha256` for `install`,
+    /// `hmac-sha256` for `account`.
+    #[error("the message signature algorithm is not the one its label takes (install: ecdsa-p256-sha256, account: hmac-sha256)")]
     UnsupportedAlgorithm,
-    /// The `install` signature has no `created` parameter.
+    /// A signature has no `created` parameter.
     #[error("the message signature has no `created` parameter")]
     MissingCreated,
     /// `created` is later than now plus the allowed clock skew.
@@ -78,9 +86,9 @@ pub enum MessageSignatureError {
     /// `expires` has passed (beyond the allowed clock skew).
     #[error("the message signature has expired")]
     Expired,
-    /// `approov-token` is not among the covered components, so the signature is not
-    /// tied to the token whose `ipk` checks it.
-    #[error("the message signature does not cover the approov-token header")]
+    /// The header that carries the token (`approov-token`, or the one configured) is
+    /// not among the covered components, so the signature is not tied to the token.
+    #[error("the message signature does not cover the header that carries the token")]
     TokenNotCovered,
     /// A covered component is one this verifier does not derive (`@status`,
     /// `@query-param`, `@request-response`, an unknown `@` name).
@@ -100,14 +108,25 @@ pub enum MessageSignatureError {
     /// A header named in the covered components is absent from the request.
     #[error("a header covered by the message signature is missing from the request")]
     CoveredHeaderMissing,
-    /// The signature does not decode to 64 bytes (raw `r || s`); a DER-encoded ECDSA
-    /// signature lands here.
-    #[error("the message signature is not 64 bytes of raw r||s")]
+    /// The signature is not as long as its algorithm makes it: 64 bytes (raw
+    /// `r || s`) for `install`, where a DER-encoded ECDSA signature lands here, and 32
+    /// for `account`.
+    #[error("the message signature is not the length its algorithm makes (install: 64 bytes of raw r||s, account: 32)")]
     BadSignatureLength,
-    /// The signature does not verify against the `ipk` key over the rebuilt signature
-    /// base: the request is not the one that was signed, or another key signed it.
-    #[error("the message signature does not match the request")]
+    /// The `install` signature does not verify against the `ipk` key over the rebuilt
+    /// signature base: the request is not the one that was signed, or another key
+    /// signed it.
+    #[error("the install message signature does not match the request")]
     SignatureMismatch,
+    /// The `account` signature does not verify with the account key over the rebuilt
+    /// signature base: the request is not the one that was signed, or another key
+    /// signed it (another account's, or a stale one).
+    #[error("the account message signature does not match the request")]
+    AccountSignatureMismatch,
+    /// The policy checks the `account` signature but there is no key to check it with:
+    /// none is configured, or the per-token hook resolved none for this token.
+    #[error("no account message signing key for this token")]
+    AccountKeyUnavailable,
     /// `content-digest` is covered but has no `sha-256` or `sha-512` member.
     #[error("the Content-Digest header has no sha-256 or sha-512 member")]
     UnsupportedDigest,
@@ -137,9 +156,11 @@ impl MessageSignatureError {
         match self {
             Self::NoIpk => "message_signature_no_ipk",
             Self::InvalidIpk(_) => "message_signature_invalid_ipk",
-            Self::MissingSignature | Self::MissingSignatureInput | Self::NoInstallSignature => {
-                "message_signature_missing"
-            }
+            Self::MissingSignature
+            | Self::MissingSignatureInput
+            | Self::NoInstallSignature
+            | Self::NoAccountSignature
+            | Self::NoSignature => "message_signature_missing",
             Self::TooOld | Self::Expired => "message_signature_expired",
             Self::CreatedInFuture => "message_signature_not_yet_valid",
             Self::DigestMismatch => "message_signature_digest_mismatch",
@@ -159,6 +180,8 @@ impl MessageSignatureError {
             | Self::CoveredHeaderMissing
             | Self::BadSignatureLength
             | Self::SignatureMismatch
+            | Self::AccountSignatureMismatch
+            | Self::AccountKeyUnavailable
             | Self::UnsupportedDigest => "message_signature_invalid",
         }
     }

@@ -122,9 +122,19 @@ pub enum TokenRejection {
     /// The `pay` claim is not the hash of the bound headers' values.
     #[error("the token's `pay` claim does not match the bound header(s)")]
     BindingMismatch,
-    /// A route that requires installation message signing got a request whose
-    /// `install` signature (RFC 9421, key from the token's `ipk`) does not hold.
-    #[error("the request's installation message signature is invalid: {0}")]
+    /// The route binds the token to the header that carries it, which proves nothing
+    /// (`pay` would hash the token itself): a configuration error, refused on every
+    /// request rather than passed. Also said at start-up, by
+    /// [`ApproovVerifier::check_binding`](crate::ApproovVerifier::check_binding).
+    #[error("the route binds the token to `{header}`, the header that carries the token: bind it to another header")]
+    BindsTokenHeader {
+        /// The header.
+        header: BindingHeader,
+    },
+    /// A route that requires message signing got a request whose signatures (RFC
+    /// 9421: `install`, key from the token's `ipk`; `account`, the account key) do
+    /// not hold.
+    #[error("the request's message signature is invalid: {0}")]
     MessageSignature(MessageSignatureError),
 }
 
@@ -140,6 +150,7 @@ impl TokenRejection {
     /// | `token_expired` | `exp` has passed |
     /// | `missing_binding_header` | a bound header is missing or empty |
     /// | `binding_mismatch` | `pay` missing, or not the hash of the bound headers |
+    /// | `binding_misconfigured` | the route binds the token to its own header (not a vendor code: fix the route) |
     /// | `message_signature_...` | see [`MessageSignatureError::code`] |
     /// | `unknown_key_id` | a public-key token whose `kid` names no configured key (not a vendor code: a spike of it after a key rotation says the keys are stale) |
     ///
@@ -170,6 +181,7 @@ impl TokenRejection {
             TokenRejection::BindingHeaderDuplicate { .. }
             | TokenRejection::BindingClaimMissing
             | TokenRejection::BindingMismatch => "binding_mismatch",
+            TokenRejection::BindsTokenHeader { .. } => "binding_misconfigured",
             TokenRejection::MessageSignature(error) => error.code(),
             TokenRejection::UnknownKeyId => "unknown_key_id",
         }
@@ -205,6 +217,7 @@ impl TokenRejection {
         "token_expired",
         "missing_binding_header",
         "binding_mismatch",
+        "binding_misconfigured",
         "message_signature_no_ipk",
         "message_signature_invalid_ipk",
         "message_signature_missing",

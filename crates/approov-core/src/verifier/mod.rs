@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::binding::Binding;
+use crate::client_status::StatusHeaders;
 use crate::clock::unix_now;
 use crate::config::{ConfigError, Mode, Secret, SecretEncoding};
 use crate::headers::RequestHeaders;
@@ -65,6 +66,12 @@ impl fmt::Debug for ApproovVerifier {
             .field("leeway_secs", &policy.leeway)
             .field("token_header", &policy.token_header.name())
             .field("token_prefix", &policy.token_header.prefix())
+            .field("status_header", &policy.status_headers.status())
+            .field("trace_id_header", &policy.status_headers.trace_id())
+            .field(
+                "signature_requirement",
+                &policy.message_signing.requirement(),
+            )
             .field("mode", &policy.mode)
             .field("log_lines_per_second", &policy.log.limit())
             .finish()
@@ -149,6 +156,7 @@ impl ApproovVerifier {
                 mode: Mode::Enforce,
                 log: RejectionLog::new(Some(DEFAULT_LOG_LINES_PER_SECOND)),
                 message_signing: MessageSigning::default(),
+                status_headers: StatusHeaders::default(),
             }),
         }
     }
@@ -217,6 +225,56 @@ impl ApproovVerifier {
         self
     }
 
+    /// Reads the app's fetch status from header `name` instead of `Approov-Status`: it
+    /// is logged (validated, `status=...`) with every failed check, and counted
+    /// ([`rejection_status_counts`](Self::rejection_status_counts)). It never changes
+    /// an answer.
+    pub fn with_status_header(mut self, name: &str) -> Self {
+        let policy = self.policy_mut();
+        policy.status_headers = policy.status_headers.clone().with_status(name);
+        self
+    }
+
+    /// Reads the app's trace ID from header `name` instead of `Approov-TraceID`: it is
+    /// logged (validated, `trace_id=...`) with every failed check.
+    pub fn with_trace_id_header(mut self, name: &str) -> Self {
+        let policy = self.policy_mut();
+        policy.status_headers = policy.status_headers.clone().with_trace_id(name);
+        self
+    }
+
+    /// Says whether a route may bind tokens to `binding`: not to the header that
+    /// carries the token (its `pay` would have to hash the token itself, which proves
+    /// nothing). A route that does refuses every request (code
+    /// `binding_misconfigured`). The error is also logged, at `error`: the adapters'
+    /// builders that are given a verifier and a binding call this at start-up.
+    ///
+    /// ```
+    /// use approov_core::{ApproovVerifier, BindingHeader};
+    ///
+    /// let verifier = ApproovVerifier::from_base64url_secret("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE")?
+    ///     .with_token_header("Authorization")
+    ///     .with_token_prefix("Bearer ");
+    /// assert!(verifier.check_binding(&BindingHeader::AUTHORIZATION.into()).is_err());
+    /// assert!(verifier.check_binding(&BindingHeader::new("SessionId").into()).is_ok());
+    /// # Ok::<(), approov_core::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ConfigError::BindsTokenHeader`], naming the header.
+    pub fn check_binding(&self, binding: &Binding) -> Result<(), ConfigError> {
+        let checked =
+            self.policy
+                .check_binding(binding)
+                .map_err(|_| ConfigError::BindsTokenHeader {
+                    header: self.token_header().to_owned(),
+                });
+        if let Err(e) = &checked {
+            tracing::error!("{e}");
+        }
+        checked
+    }
+
     /// Sets the [`Mode`]. Turning [`Mode::Monitor`] on logs a loud warning: from then
     /// on no request is refused.
     pub fn with_mode(mut self, mode: Mode) -> Self {
@@ -257,15 +315,37 @@ impl ApproovVerifier {
         self.policy.log.counts()
     }
 
-    /// Sets how routes that require installation message signing check it (maximum
-    /// age of `created`, clock skew, the largest body read for `content-digest`).
+    /// How many checks have failed since start-up by the `Approov-Status` the request
+    /// carried: each status the vendor's SDKs send (`success`, `no_network`,
+    /// `poor_network`, `untrusted_network`, ...), then `other` (a well-formed status
+    /// not in that list) and `invalid` (a malformed one). Requests without the header
+    /// are not counted here.
+    ///
+    /// ```
+    /// # let verifier = approov_core::ApproovVerifier::from_base64_secret("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE=")?;
+    /// let headers = |name: &str| -> Vec<&[u8]> {
+    ///     if name == "approov-status" { vec![b"no_network"] } else { vec![] }
+    /// };
+    /// let verification = verifier.check_request(headers, None);
+    /// assert_eq!(verification.rejection().map(|r| r.code()), Some("missing_approov_token"));
+    /// assert!(verifier.rejection_status_counts().contains(&("no_network", 1)));
+    /// # Ok::<(), approov_core::ConfigError>(())
+    /// ```
+    pub fn rejection_status_counts(&self) -> Vec<(&'static str, u64)> {
+        self.policy.log.status_counts()
+    }
+
+    /// Sets how routes that require message signing check it (the
+    /// [`SignatureRequirement`](crate::SignatureRequirement) and account key, maximum
+    /// age of `created`, clock skew, the largest body read for `content-digest`). The
+    /// header it requires covered is the verifier's token header.
     pub fn with_message_signing(mut self, signing: MessageSigning) -> Self {
         let policy = self.policy_mut();
         policy.message_signing = signing.with_token_header(policy.token_header.name());
         self
     }
 
-    /// How routes that require installation message signing check it.
+    /// How routes that require message signing check it.
     pub fn message_signing(&self) -> &MessageSigning {
         &self.policy.message_signing
     }
@@ -308,11 +388,14 @@ impl ApproovVerifier {
             .token(headers.values(policy.token_header.name()))
             .and_then(|token| self.verify_with(token, unix_now, PassedClaims::read))
             .and_then(|claims| match binding {
-                Some(binding) => binding.check_pay(claims.pay(), &headers).map(|()| claims),
+                Some(binding) => policy
+                    .check_binding(binding)
+                    .and_then(|()| binding.check_pay(claims.pay(), &headers))
+                    .map(|()| claims),
                 None => Ok(claims),
             });
         match &outcome {
-            Err(rejection) => policy.log_failure(rejection),
+            Err(rejection) => policy.log_failure(rejection, &headers),
             // A passing check sums up a flood's suppressed lines once its second is over.
             Ok(_) => policy.log.flush_due(),
         }
