@@ -20,7 +20,7 @@
 # 63 s and 114 s, rocket 79 s and 83 s, warp 107 s and 55 s, as other builds shared
 # the cores), 5 to 6 min for all four. Not for CI.
 #
-# Usage: scripts/standalone-example.sh [axum|actix|rocket|warp|all]   (default: all)
+# Usage: scripts/standalone-example.sh [axum|actix|rocket|warp|tonic|all]   (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd -P)
@@ -28,14 +28,14 @@ root=$(pwd -P)
 frameworks=()
 while (($#)); do
   case $1 in
-    axum | actix | rocket | warp) frameworks+=("$1") ;;
-    all) frameworks+=(axum actix rocket warp) ;;
+    axum | actix | rocket | warp | tonic) frameworks+=("$1") ;;
+    all) frameworks+=(axum actix rocket warp tonic) ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
 done
-((${#frameworks[@]})) || frameworks=(axum actix rocket warp)
+((${#frameworks[@]})) || frameworks=(axum actix rocket warp tonic)
 
 # "name version" of every package in a Cargo.lock.
 lock_versions() {
@@ -54,18 +54,20 @@ fail() {
 tmp=
 trap 'if [[ -n $tmp ]]; then rm -rf "$tmp"; fi' EXIT
 standalone() {
-  local fw=$1 copy line start seconds usage status extra
+  local fw=$1 copy line start seconds usage status extra adapter=$1
+  # example-tonic's adapter is approov-tower.
+  [[ $fw == tonic ]] && adapter=tower
   tmp=$(mktemp -d "${TMPDIR:-/tmp}/standalone-$fw.XXXXXX")
   copy=$tmp/example-$fw
   cp -R "examples/$fw" "$copy"
   cp Cargo.lock "$copy/Cargo.lock"
 
-  line="path = \"../../crates/approov-$fw\""
+  line="path = \"../../crates/approov-$adapter\""
   if [[ $(grep -cF "$line" "$copy/Cargo.toml" || true) != 1 ]]; then
     fail "$fw" "examples/$fw/Cargo.toml has no single line with $line"
     return
   fi
-  sed -i "s|path = \"\.\./\.\./crates/approov-$fw\"|path = \"$root/crates/approov-$fw\"|" "$copy/Cargo.toml"
+  sed -i "s|path = \"\.\./\.\./crates/approov-$adapter\"|path = \"$root/crates/approov-$adapter\"|" "$copy/Cargo.toml"
   echo "=== example-$fw, copied to $copy; the one line changed:"
   diff "examples/$fw/Cargo.toml" "$copy/Cargo.toml" || true
 

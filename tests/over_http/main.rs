@@ -12,7 +12,8 @@
 //! - `keys`: a JWKS URL refreshed while serving, and SIGHUP re-reading `.env`;
 //! - `shutdown`: SIGTERM lets requests in flight finish, then exits 0;
 //! - `next_client`: the vendor's 3.8 client: both signatures, status and trace ID,
-//!   the token in `Authorization`.
+//!   the token in `Authorization`;
+//! - `ws`: example-axum's WebSocket: the upgrade's token, the echo, the close at `exp`.
 #![allow(clippy::panic)] // a test helper fails its test by panicking
 
 mod bodies;
@@ -26,6 +27,7 @@ mod shutdown;
 mod startup;
 mod table;
 mod vendor;
+mod ws;
 
 use approov_core::Mode;
 
@@ -56,6 +58,10 @@ fn conformance(package: &str) {
 #[test]
 fn axum() {
     conformance("example-axum");
+    ws::a_valid_token_opens_an_echo("example-axum");
+    ws::the_upgrade_without_a_valid_token_is_401("example-axum");
+    ws::the_socket_is_closed_with_1008_when_its_token_expires("example-axum");
+    ws::in_monitor_mode_the_socket_opens_and_stays_open("example-axum");
 }
 
 #[test]

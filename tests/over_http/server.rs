@@ -12,12 +12,13 @@ use std::time::{Duration, Instant};
 
 use approov_testkit::{Logged, TestSecret};
 
-/// The four example servers.
-pub(crate) const PACKAGES: [&str; 4] = [
+/// The example servers.
+pub(crate) const PACKAGES: [&str; 5] = [
     "example-axum",
     "example-actix",
     "example-rocket",
     "example-warp",
+    "example-tonic",
 ];
 
 /// Every variable that configures an example, removed from the environment a server

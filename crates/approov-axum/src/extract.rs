@@ -83,7 +83,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let verification = match parts.extensions.get::<Checked>() {
-            Some(Checked(verification)) => verification.clone(),
+            Some(checked) => checked.verification().clone(),
             None => verifier(parts, state)?.check_request(headers(parts), None),
         };
         accepted(verification).map(ApproovToken)
@@ -102,7 +102,7 @@ where
     ) -> Result<Option<Self>, Self::Rejection> {
         let verification = match parts.extensions.get::<Checked>() {
             // Only in monitor mode does a request without a token get past the layer.
-            Some(Checked(verification)) => verification.clone().into_optional(),
+            Some(checked) => checked.verification().clone().into_optional(),
             None => verifier(parts, state)?.check_optional_request(headers(parts), None),
         };
         verification
@@ -191,7 +191,10 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let binding = H::binding();
         let verification = match parts.extensions.get::<Checked>() {
-            Some(Checked(verification)) => verification.clone().bound_to(&binding, headers(parts)),
+            Some(checked) => checked
+                .verification()
+                .clone()
+                .bound_to(&binding, headers(parts)),
             None => verifier(parts, state)?.check_request(headers(parts), Some(&binding)),
         };
         accepted(verification).map(|verification| BoundApproovToken {

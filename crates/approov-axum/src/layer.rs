@@ -1,36 +1,30 @@
-//! The tower layer: protects every route of a router, or a group of them.
+//! The tower layer: protects every route of a router, or a group of them. It is
+//! approov-tower's layer, reading the target axum kept before a `Router::nest` and
+//! handing the inner service axum's `Body`.
 
-use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use approov_tower::ApproovBody;
 use axum::body::{Body, Bytes, HttpBody};
+use axum::extract::OriginalUri;
 use axum::http::request::Parts;
-use axum::http::{Request, StatusCode};
+use axum::http::{Request, Uri};
 use axum::response::Response;
 use axum::BoxError;
-use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::headers::headers;
-use crate::rejection::{json_empty, status_of};
-use crate::signed;
-use crate::{ApproovClaims, ApproovVerifier, Binding, Verification};
+use crate::{ApproovVerifier, Binding};
 
-/// The layer's own record that it checked the request, in the request's extensions.
-/// Private: no other code can insert one, so an extractor that finds it knows the
-/// check ran (a public `ApproovClaims` there proves nothing).
-#[derive(Clone)]
-pub(crate) struct Checked(pub(crate) Verification);
+pub(crate) use approov_tower::Checked;
+pub use approov_tower::ResponseFuture;
 
 /// Checks the Approov token of every request before the inner service sees it:
 /// a refused request is answered 401 `{}` at once.
 ///
 /// A request that goes on carries the outcome for the handler: its
 /// [`ApproovToken`](crate::ApproovToken) argument reads it (without a second check), and
-/// when the token passed, the [`ApproovClaims`] are also in the request extensions for
+/// when the token passed, the [`ApproovClaims`](crate::ApproovClaims) are also in the request extensions for
 /// `Extension<ApproovClaims>`.
 ///
 /// Add it with [`Router::route_layer`](axum::Router::route_layer), so that it runs
@@ -69,20 +63,21 @@ pub(crate) struct Checked(pub(crate) Verification);
 /// [`message_signed`](Self::message_signed) also checks the installation message
 /// signature of every request.
 #[derive(Debug, Clone)]
-pub struct ApproovLayer {
-    verifier: ApproovVerifier,
-    binding: Option<Binding>,
-    message_signed: bool,
+pub struct ApproovLayer(approov_tower::ApproovLayer);
+
+/// The request target as the client sent it, before a `Router::nest` took its prefix
+/// off.
+fn original_uri(parts: &Parts) -> &Uri {
+    parts
+        .extensions
+        .get::<OriginalUri>()
+        .map_or(&parts.uri, |OriginalUri(uri)| uri)
 }
 
 impl ApproovLayer {
     /// Checks tokens with `verifier`.
     pub fn new(verifier: ApproovVerifier) -> Self {
-        ApproovLayer {
-            verifier,
-            binding: None,
-            message_signed: false,
-        }
+        ApproovLayer(approov_tower::ApproovLayer::new(verifier).with_target(original_uri))
     }
 
     /// Also requires each token to be bound to `binding` through its `pay` claim: one
@@ -97,12 +92,8 @@ impl ApproovLayer {
     ///     .bound_to([BindingHeader::AUTHORIZATION, BindingHeader::new("SessionId")]);
     /// # Ok::<(), approov_axum::ConfigError>(())
     /// ```
-    pub fn bound_to(mut self, binding: impl Into<Binding>) -> Self {
-        let binding = binding.into();
-        // A binding to the token's own header: said now, refused on every request.
-        let _ = self.verifier.check_binding(&binding);
-        self.binding = Some(binding);
-        self
+    pub fn bound_to(self, binding: impl Into<Binding>) -> Self {
+        ApproovLayer(self.0.bound_to(binding))
     }
 
     /// Also requires each request to carry a valid installation message signature:
@@ -134,7 +125,7 @@ impl ApproovLayer {
     ///
     /// A handler behind it sees the outcome through its
     /// [`ApproovToken`](crate::ApproovToken) argument:
-    /// [`is_message_signed`](Verification::is_message_signed).
+    /// [`is_message_signed`](crate::Verification::is_message_signed).
     ///
     /// ```
     /// use approov_axum::{ApproovLayer, ApproovToken, ApproovVerifier};
@@ -151,9 +142,16 @@ impl ApproovLayer {
     ///     .route_layer(ApproovLayer::new(verifier).message_signed());
     /// # Ok::<(), approov_axum::ConfigError>(())
     /// ```
-    pub fn message_signed(mut self) -> Self {
-        self.message_signed = true;
-        self
+    pub fn message_signed(self) -> Self {
+        ApproovLayer(self.0.message_signed())
+    }
+
+    /// Lets a request with no token header at all through unchecked, for routes where
+    /// the token is optional: an `Option<ApproovToken>` argument then gets `None`. A
+    /// request with a token header is checked as always (an empty, malformed or forged
+    /// token is still refused).
+    pub fn optional(self) -> Self {
+        ApproovLayer(self.0.optional())
     }
 }
 
@@ -161,19 +159,13 @@ impl<S> Layer<S> for ApproovLayer {
     type Service = ApproovService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        ApproovService {
-            inner,
-            layer: self.clone(),
-        }
+        ApproovService(self.0.layer(IntoAxumBody(inner)))
     }
 }
 
 /// The service [`ApproovLayer`] builds around the inner service.
 #[derive(Debug, Clone)]
-pub struct ApproovService<S> {
-    inner: S,
-    layer: ApproovLayer,
-}
+pub struct ApproovService<S>(approov_tower::ApproovService<IntoAxumBody<S>>);
 
 impl<S> ApproovService<S> {
     /// Checks tokens with `verifier` before calling `inner`.
@@ -188,147 +180,71 @@ impl<S> ApproovService<S> {
 
     /// The inner service.
     pub fn get_ref(&self) -> &S {
-        &self.inner
+        &self.0.get_ref().0
     }
 
     /// The inner service, mutably.
     pub fn get_mut(&mut self) -> &mut S {
-        &mut self.inner
+        &mut self.0.get_mut().0
     }
 
     /// The inner service, taking this one apart.
     pub fn into_inner(self) -> S {
-        self.inner
+        self.0.into_inner().0
     }
 }
 
 /// Takes a request with any body axum takes (as [`Body::new`] does) and hands the
-/// inner service a [`Body`], as `axum::middleware::from_fn` does. Without
-/// [`message_signed`](ApproovLayer::message_signed), or when the signature does not
-/// cover the body, the body is passed on untouched (a `Body` as it came, not boxed
-/// again); the inner service is cloned, and the future boxed, only for a request whose
-/// body must be read before the inner service is called.
+/// inner service a [`Body`], as `axum::middleware::from_fn` does: the body as it came,
+/// or replayed after a message signature's check read it.
 impl<S, B> Service<Request<B>> for ApproovService<S>
 where
     S: Service<Request<Body>, Response = Response> + Clone + Send + 'static,
     S::Future: Send + 'static,
+    S::Error: Send + 'static,
     B: HttpBody<Data = Bytes> + Send + 'static,
-    B::Error: Into<BoxError>,
+    B::Error: Into<BoxError> + Send + 'static,
 {
     type Response = Response;
     type Error = S::Error;
     type Future = ResponseFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+        <approov_tower::ApproovService<IntoAxumBody<S>> as Service<Request<B>>>::poll_ready(
+            &mut self.0,
+            cx,
+        )
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        let verifier = &self.layer.verifier;
-        let (mut parts, body) = request.into_parts();
-        let mut verification = verifier.check_request(headers(&parts), self.layer.binding.as_ref());
-        // The signature, for a token that passed (a failed one already says why).
-        if self.layer.message_signed && verification.passed() {
-            let signing = verifier.message_signing();
-            if signing.needs_body(headers(&parts)) {
-                // The body must be read first: call the inner service that is ready
-                // later, leave a clone in its place.
-                let clone = self.inner.clone();
-                let mut inner = std::mem::replace(&mut self.inner, clone);
-                let verifier = verifier.clone();
-                let future = async move {
-                    let (verification, body) =
-                        signed::check_with_body(&verifier, verification, &parts, Body::new(body))
-                            .await;
-                    match admit(verification, &mut parts) {
-                        Ok(()) => inner.call(Request::from_parts(parts, body)).await,
-                        Err(status) => Ok(json_empty(status)),
-                    }
-                };
-                return ResponseFuture {
-                    kind: Kind::Buffering {
-                        future: Box::pin(future),
-                    },
-                };
-            }
-            verification = signed::check(verification, &parts);
-        }
-        if let Err(status) = admit(verification, &mut parts) {
-            return ResponseFuture {
-                kind: Kind::Refused { status },
-            };
-        }
-        let request = Request::from_parts(parts, Body::new(body));
-        ResponseFuture {
-            kind: Kind::Inner {
-                future: self.inner.call(request),
-            },
-        }
+        self.0.call(request)
     }
 }
 
-/// Lets the request go on unless `verification` refuses it (then the status to
-/// answer): with the layer's proof of the check, and the claims (when it passed) for
-/// `Extension<ApproovClaims>`.
-fn admit(verification: Verification, parts: &mut Parts) -> Result<(), StatusCode> {
-    let verification = verification
-        .enforce()
-        .map_err(|rejection| status_of(&rejection))?;
-    let extensions = &mut parts.extensions;
-    // Claims for `Extension<ApproovClaims>`: this check's, or none at all (never a
-    // value some other code put there, when this check failed in monitor mode).
-    match verification.to_claims() {
-        Some(claims) => extensions.insert(claims),
-        None => extensions.remove::<ApproovClaims>(),
-    };
-    extensions.insert(Checked(verification));
-    Ok(())
-}
+/// The inner service, handed axum's `Body`.
+#[derive(Debug, Clone)]
+pub(crate) struct IntoAxumBody<S>(S);
 
-/// A boxed future, for the requests whose body is read before the inner service runs.
-type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-
-pin_project! {
-    /// The future of [`ApproovService`]: the inner service's, an immediate refusal, or
-    /// (for a message-signed request whose body is signed) reading the body first.
-    pub struct ResponseFuture<F>
-    where
-        F: Future,
-    {
-        #[pin]
-        kind: Kind<F>,
-    }
-}
-
-pin_project! {
-    #[project = KindProj]
-    enum Kind<F>
-    where
-        F: Future,
-    {
-        Inner { #[pin] future: F },
-        Refused { status: StatusCode },
-        Buffering { future: BoxFuture<F::Output> },
-    }
-}
-
-impl<F: Future> fmt::Debug for ResponseFuture<F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ResponseFuture").finish_non_exhaustive()
-    }
-}
-
-impl<F, E> Future for ResponseFuture<F>
+impl<S, B> Service<Request<ApproovBody<B>>> for IntoAxumBody<S>
 where
-    F: Future<Output = Result<Response, E>>,
+    S: Service<Request<Body>>,
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError> + Send + 'static,
 {
-    type Output = Result<Response, E>;
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project().kind.project() {
-            KindProj::Inner { future } => future.poll(cx),
-            KindProj::Refused { status } => Poll::Ready(Ok(json_empty(*status))),
-            KindProj::Buffering { future } => future.as_mut().poll(cx),
-        }
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ApproovBody<B>>) -> Self::Future {
+        // A body the layer did not read goes on as it came: `Body::new` does not box
+        // an axum `Body` again.
+        self.0.call(request.map(|body| match body.into_untouched() {
+            Ok(body) => Body::new(body),
+            Err(replayed) => Body::new(replayed),
+        }))
     }
 }

@@ -7,15 +7,14 @@ mod extract;
 mod headers;
 mod layer;
 mod rejection;
-mod signed;
 
 #[cfg(feature = "jwks-url")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwks-url")))]
 pub use approov_core::JwksUrl;
 pub use approov_core::{
-    self, Algorithm, ApproovClaims, ApproovVerifier, AuthorizationBinding, Binding, BindingHeader,
-    BindingHeaders, ConfigError, KeyError, KeyInfo, KeySet, MessageSignatureError, MessageSigning,
-    Mode, SecretEncoding, TokenRejection, Verification,
+    self, AccountKey, Algorithm, ApproovClaims, ApproovVerifier, AuthorizationBinding, Binding,
+    BindingHeader, BindingHeaders, ConfigError, KeyError, KeyInfo, KeySet, MessageSignatureError,
+    MessageSigning, Mode, SecretEncoding, SignatureRequirement, TokenRejection, Verification,
 };
 pub use extract::{ApproovToken, BoundApproovToken};
 pub use layer::{ApproovLayer, ApproovService, ResponseFuture};

@@ -9,7 +9,7 @@ use crate::config::Mode;
 use crate::message_signing::SignedRequest;
 use crate::policy::Policy;
 use crate::rejection::TokenRejection;
-use crate::token::{ApproovClaims, PassedClaims};
+use crate::token::{ApproovClaims, Dated, PassedClaims};
 
 /// What [`ApproovVerifier::check_request`](crate::ApproovVerifier::check_request) concluded about one request: the claims of
 /// a token that passed, or why it failed, and which [`Binding`] was checked.
@@ -92,6 +92,38 @@ impl Verification {
     /// ```
     pub fn to_claims(&self) -> Option<ApproovClaims> {
         self.outcome.as_ref().ok().map(PassedClaims::to_claims)
+    }
+
+    /// When the token that passed expires: its `exp`, in seconds since the Unix epoch;
+    /// `None` when the check failed. Read without building the claims: what a
+    /// connection that outlives its request (a WebSocket, a stream) needs to end
+    /// when its proof does.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mint")]
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::{SystemTime, UNIX_EPOCH};
+    ///
+    /// use approov_core::{ApproovVerifier, TokenMinter};
+    ///
+    /// let secret = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldCE=";
+    /// let verifier = ApproovVerifier::from_base64_secret(secret)?;
+    /// let token = TokenMinter::from_base64_secret(secret)?.approov_token(300, &[])?;
+    ///
+    /// let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
+    /// let verification = verifier.check_request(|_| [token.as_bytes()], None);
+    /// let expires_at = verification.expires_at().ok_or("the token passes")?;
+    /// assert!((now + 299..=now + 301).contains(&expires_at));
+    ///
+    /// let failed = verifier.check_request(|_| [b"not-a-token".as_slice()], None);
+    /// assert_eq!(failed.expires_at(), None);
+    /// # Ok(())
+    /// # }
+    /// # #[cfg(not(feature = "mint"))]
+    /// # fn main() {}
+    /// ```
+    pub fn expires_at(&self) -> Option<u64> {
+        self.outcome.as_ref().ok().map(Dated::exp)
     }
 
     /// Why the request failed the check, when it did. [`TokenRejection::status`] is the

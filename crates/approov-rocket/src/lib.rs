@@ -19,9 +19,9 @@ mod signed;
 #[cfg_attr(docsrs, doc(cfg(feature = "jwks-url")))]
 pub use approov_core::JwksUrl;
 pub use approov_core::{
-    self, Algorithm, ApproovClaims, ApproovVerifier, AuthorizationBinding, Binding, BindingHeader,
-    BindingHeaders, ConfigError, KeyError, KeyInfo, KeySet, MessageSignatureError, MessageSigning,
-    Mode, SecretEncoding, TokenRejection, Verification,
+    self, AccountKey, Algorithm, ApproovClaims, ApproovVerifier, AuthorizationBinding, Binding,
+    BindingHeader, BindingHeaders, ConfigError, KeyError, KeyInfo, KeySet, MessageSignatureError,
+    MessageSigning, Mode, SecretEncoding, SignatureRequirement, TokenRejection, Verification,
 };
 pub use catcher::catchers;
 pub use guard::{ApproovToken, BoundApproovToken, OptionalApproovToken};

@@ -12,9 +12,9 @@ mod token;
 #[cfg_attr(docsrs, doc(cfg(feature = "jwks-url")))]
 pub use approov_core::JwksUrl;
 pub use approov_core::{
-    self, Algorithm, ApproovClaims, ApproovVerifier, AuthorizationBinding, Binding, BindingHeader,
-    BindingHeaders, ConfigError, KeyError, KeyInfo, KeySet, MessageSignatureError, MessageSigning,
-    Mode, SecretEncoding, TokenRejection, Verification,
+    self, AccountKey, Algorithm, ApproovClaims, ApproovVerifier, AuthorizationBinding, Binding,
+    BindingHeader, BindingHeaders, ConfigError, KeyError, KeyInfo, KeySet, MessageSignatureError,
+    MessageSigning, Mode, SecretEncoding, SignatureRequirement, TokenRejection, Verification,
 };
 pub use filter::{bound_token, optional_token, token};
 pub use message_signing::message_signed_token;
