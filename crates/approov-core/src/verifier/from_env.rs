@@ -55,6 +55,23 @@ impl ApproovVerifier {
     /// `APPROOV_JWKS_REFRESH_SECS` or another setting has a value it does not take.
     /// The error names the variable and says what to do.
     pub fn from_env() -> Result<Self, ConfigError> {
+        Self::read_env(false)
+    }
+
+    /// As [`from_env`](Self::from_env), but a JWKS URL that does not answer now does
+    /// not stop the start: the verifier starts without its keys and fetches them in
+    /// the background until the URL answers (tokens those keys sign fail until then).
+    /// For a server with a readiness probe, which reports ready once
+    /// [`keys`](Self::keys) is not empty. A JWKS URL that is not a usable URL, or a
+    /// document that is not a usable JWKS, still stops the start.
+    ///
+    /// # Errors
+    /// As `from_env`, but for a first fetch that fails.
+    pub fn from_env_with_lazy_jwks() -> Result<Self, ConfigError> {
+        Self::read_env(true)
+    }
+
+    fn read_env(lazy_jwks: bool) -> Result<Self, ConfigError> {
         let env = Env::process();
         // Every setting is read and checked first: a bad one refuses the start before
         // anything is announced or fetched.
@@ -92,7 +109,7 @@ impl ApproovVerifier {
             );
         }
         verifier = verifier.with_message_signing(signing);
-        verifier.install_env_keys(keys)?;
+        verifier.install_env_keys(keys, lazy_jwks)?;
         if let Some(mode) = mode {
             verifier = verifier.with_mode(mode);
         }
@@ -117,7 +134,7 @@ impl ApproovVerifier {
     /// # Errors
     /// As `from_env`; the keys in effect then stay as they were.
     pub fn reload_from_env(&self) -> Result<(), ConfigError> {
-        self.install_env_keys(EnvKeys::read(&Env::process())?)
+        self.install_env_keys(EnvKeys::read(&Env::process())?, false)
     }
 
     /// Reads the secret from the variable `var` (the environment, else `./.env`),
@@ -131,9 +148,11 @@ impl ApproovVerifier {
 
     /// Swaps in the keys the environment configures (fetching its JWKS URL, if any),
     /// for this verifier and every clone, then says which keys are in effect.
-    fn install_env_keys(&self, keys: EnvKeys) -> Result<(), ConfigError> {
+    fn install_env_keys(&self, keys: EnvKeys, lazy_jwks: bool) -> Result<(), ConfigError> {
         #[cfg(feature = "jwks-url")]
-        let remote = Self::fetch_env_url(&keys)?;
+        let remote = Self::fetch_env_url(&keys, lazy_jwks)?;
+        #[cfg(not(feature = "jwks-url"))]
+        let _ = lazy_jwks;
         #[cfg(not(feature = "jwks-url"))]
         let remote = None;
         self.keys.replace(Some(keys.local), remote)?;

@@ -36,9 +36,11 @@ impl ApproovVerifier {
     }
 
     /// The JWKS URL the environment names, fetched now; when that fails and other keys
-    /// are configured, `None` for the set: the refresher fetches it in the background.
+    /// are configured (or `lazy`), `None` for the set: the refresher fetches it in the
+    /// background.
     pub(super) fn fetch_env_url(
         keys: &EnvKeys,
+        lazy: bool,
     ) -> Result<Option<(JwksUrl, Option<crate::KeySet>)>, ConfigError> {
         let Some((url, refresh)) = &keys.url else {
             return Ok(None);
@@ -49,10 +51,10 @@ impl ApproovVerifier {
                 keys.check_clash(&fetched, JWKS_URL_VAR)?;
                 Ok(Some((url, Some(fetched))))
             }
-            Err(error) if !keys.local.is_empty() => {
+            Err(error) if lazy || !keys.local.is_empty() => {
                 tracing::warn!(
-                    "{error}: starting with the other keys configured; the JWKS is fetched \
-                     again in the background until it answers"
+                    "{error}: starting with the other keys configured, if any; the JWKS is \
+                     fetched again in the background until it answers"
                 );
                 Ok(Some((url, None)))
             }

@@ -360,6 +360,18 @@ impl ApproovVerifier {
         self.policy.token_header.name()
     }
 
+    /// The header the app's fetch status is read from, in lower case
+    /// (`approov-status` by default).
+    pub fn status_header(&self) -> &str {
+        self.policy.status_headers.status()
+    }
+
+    /// The header the app's trace ID is read from, in lower case (`approov-traceid` by
+    /// default).
+    pub fn trace_id_header(&self) -> &str {
+        self.policy.status_headers.trace_id()
+    }
+
     /// Checks a request: its token header, the token, and — when `binding` is given —
     /// the token's binding to those headers. `headers` returns every value the request
     /// has for a header name (lower case), as raw bytes.

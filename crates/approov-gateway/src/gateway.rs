@@ -1,0 +1,347 @@
+//! One configuration made ready to serve: each route with its check built once, and
+//! the dispatch of a request to the first route that matches it. A reload builds a
+//! new `Gateway` and swaps it in; requests in flight finish on the one they started
+//! on.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use approov_tower::{
+    ApproovBody, ApproovClaims, ApproovLayer, ApproovService, ApproovVerifier, Checked,
+    Mode as CheckMode, RejectionResponse,
+};
+use http::{Method, Request, Response, StatusCode};
+use hyper::body::Incoming;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::body::{empty, json_status, GatewayBody};
+use crate::config::{Action, Config, Mode, Route};
+use crate::headers::{set_claims, ApproovHeaders};
+use crate::metrics::{Metrics, Outcome, RouteCounters};
+use crate::proxy::Proxy;
+use crate::request_path;
+
+/// What a protected request that passed its check gets: forwarded (proxy) or
+/// answered 200 (auth).
+enum Pass {
+    Proxy(Box<Proxy>),
+    Auth,
+}
+
+struct Shared {
+    pass: Pass,
+    forward_claims: Vec<(String, http::HeaderName)>,
+}
+
+/// The service each route's check wraps.
+#[derive(Clone)]
+struct Passed(Arc<Shared>);
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+impl Service<Request<ApproovBody<Incoming>>> for Passed {
+    type Response = Response<GatewayBody>;
+    type Error = Infallible;
+    type Future = BoxFuture<Result<Response<GatewayBody>, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<ApproovBody<Incoming>>) -> Self::Future {
+        let shared = self.0.clone();
+        Box::pin(async move {
+            let passed = request
+                .extensions()
+                .get::<Checked>()
+                .is_some_and(|checked| checked.verification().passed());
+            let outcome = if passed {
+                Outcome::Passed
+            } else {
+                Outcome::Monitored
+            };
+            let claims = request.extensions().get::<ApproovClaims>().cloned();
+            Ok(shared.go_on(request, claims.as_ref(), outcome).await)
+        })
+    }
+}
+
+impl Shared {
+    async fn go_on<B>(
+        &self,
+        request: Request<B>,
+        claims: Option<&ApproovClaims>,
+        outcome: Outcome,
+    ) -> Response<GatewayBody>
+    where
+        B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<crate::body::BoxError>,
+    {
+        match &self.pass {
+            Pass::Proxy(proxy) => proxy.forward(request, claims, outcome).await,
+            Pass::Auth => {
+                let mut response = Response::new(empty());
+                set_claims(response.headers_mut(), &self.forward_claims, claims);
+                response.extensions_mut().insert(outcome);
+                response
+            }
+        }
+    }
+}
+
+/// A refusal: `401 {}` (or the core's 413 / 400 for a signed body, in proxy mode; a
+/// forward-auth answer is 401 whatever the reason, as nginx passes on only 401 and
+/// 403).
+#[derive(Debug, Clone, Copy)]
+struct Refusal {
+    auth: bool,
+}
+
+impl RejectionResponse<GatewayBody> for Refusal {
+    fn respond(&self, status: StatusCode) -> Response<GatewayBody> {
+        let status = if self.auth {
+            StatusCode::UNAUTHORIZED
+        } else {
+            status
+        };
+        let mut response = json_status(status);
+        response.extensions_mut().insert(Outcome::Rejected);
+        response
+    }
+}
+
+enum Handling {
+    Open,
+    Deny,
+    Protect(ApproovService<Passed, Refusal>),
+}
+
+struct Handler {
+    handling: Handling,
+    counters: RouteCounters,
+}
+
+/// A configuration, ready to serve.
+pub(crate) struct Gateway {
+    pub(crate) config: Config,
+    routes: Vec<Handler>,
+    default: Handler,
+    shared: Arc<Shared>,
+    metrics: Arc<Metrics>,
+    auth: bool,
+}
+
+/// A route's check cannot be built with the keys configured.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub(crate) struct RouteError {
+    file: String,
+    line: usize,
+    message: String,
+}
+
+impl Gateway {
+    /// `config`'s routes, each checked by a verifier made from `verifier` (sharing its
+    /// keys and its counts).
+    pub(crate) fn build(
+        config: Config,
+        verifier: &ApproovVerifier,
+        metrics: &Arc<Metrics>,
+    ) -> Result<Gateway, RouteError> {
+        let auth = matches!(config.mode, Mode::Auth { .. });
+        let pass = match &config.mode {
+            Mode::Proxy { upstream } => Pass::Proxy(Box::new(Proxy::new(
+                upstream.clone(),
+                config.connect_timeout,
+                config.upstream_timeout,
+                config
+                    .strip_approov_headers
+                    .then(|| ApproovHeaders::of(verifier)),
+                &config.forward_claims,
+                metrics.clone(),
+            ))),
+            Mode::Auth { .. } => Pass::Auth,
+        };
+        let shared = Arc::new(Shared {
+            pass,
+            forward_claims: config.forward_claims.clone(),
+        });
+        let mut routes = Vec::with_capacity(config.routes.len());
+        for route in &config.routes {
+            let handling =
+                handling(route, verifier, &shared, auth).map_err(|message| RouteError {
+                    file: config.file.display().to_string(),
+                    line: route.line,
+                    message,
+                })?;
+            routes.push(Handler {
+                handling,
+                counters: metrics.route(&label(route)),
+            });
+        }
+        let default_route = Route {
+            line: 0,
+            path: "/".into(),
+            methods: None,
+            action: config.default,
+            binding: None,
+            sign: None,
+            monitor: false,
+        };
+        let default = Handler {
+            handling: handling(&default_route, verifier, &shared, auth).map_err(|message| {
+                RouteError {
+                    file: config.file.display().to_string(),
+                    line: 0,
+                    message,
+                }
+            })?,
+            counters: metrics.route("default"),
+        };
+        Ok(Gateway {
+            config,
+            routes,
+            default,
+            shared,
+            metrics: metrics.clone(),
+            auth,
+        })
+    }
+
+    fn handler(&self, method: &Method, path: &str) -> &Handler {
+        self.config
+            .routes
+            .iter()
+            .zip(&self.routes)
+            .find(|(route, _)| route.matches(method, path))
+            .map_or(&self.default, |(_, handler)| handler)
+    }
+
+    /// Answers `request`.
+    pub(crate) async fn handle(
+        self: Arc<Self>,
+        request: Request<Incoming>,
+    ) -> Response<GatewayBody> {
+        let started = Instant::now();
+        let response = self.answer(request).await;
+        self.metrics.request_took(started.elapsed());
+        response
+    }
+
+    async fn answer(&self, mut request: Request<Incoming>) -> Response<GatewayBody> {
+        // A client never sets what only the gateway may set, whatever the route.
+        for (_, header) in &self.config.forward_claims {
+            request.headers_mut().remove(header);
+        }
+        if let Mode::Auth { path_prefix } = &self.config.mode {
+            if let Err(why) = crate::auth::original_request(&mut request, path_prefix.as_deref()) {
+                tracing::warn!("auth request refused: {why}");
+                self.default.counters.count(Outcome::Invalid);
+                return json_status(StatusCode::FORBIDDEN);
+            }
+        }
+        let handler = match request_path::normalise(request.uri().path()) {
+            Some(path) => self.handler(request.method(), &path),
+            None => {
+                tracing::info!("request refused: its path has . or .. segments, an encoded / or \\, or bad escapes");
+                self.default.counters.count(Outcome::Invalid);
+                let status = if self.auth {
+                    StatusCode::FORBIDDEN
+                } else {
+                    StatusCode::BAD_REQUEST
+                };
+                return json_status(status);
+            }
+        };
+        let mut response = match &handler.handling {
+            Handling::Deny => {
+                let mut response = json_status(if self.auth {
+                    StatusCode::FORBIDDEN
+                } else {
+                    StatusCode::NOT_FOUND
+                });
+                response.extensions_mut().insert(Outcome::Denied);
+                response
+            }
+            Handling::Open => self.shared.go_on(request, None, Outcome::Open).await,
+            Handling::Protect(service) => {
+                let mut service = service.clone();
+                let checking = Instant::now();
+                let future = service.call(request);
+                self.metrics.check_took(checking.elapsed());
+                match future.await {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                }
+            }
+        };
+        let outcome = response
+            .extensions_mut()
+            .remove::<Outcome>()
+            .unwrap_or(Outcome::Passed);
+        handler.counters.count(outcome);
+        response
+    }
+
+    /// Whether the upstream takes a connection now (always, in auth mode).
+    pub(crate) async fn upstream_reachable(&self) -> bool {
+        match &self.shared.pass {
+            Pass::Proxy(proxy) => proxy.reachable().await,
+            Pass::Auth => true,
+        }
+    }
+}
+
+/// The route's name in `/metrics`: its methods and path.
+fn label(route: &Route) -> String {
+    match &route.methods {
+        None => route.path.clone(),
+        Some(methods) => {
+            let methods: Vec<&str> = methods.iter().map(Method::as_str).collect();
+            format!("{} {}", methods.join(","), route.path)
+        }
+    }
+}
+
+fn handling(
+    route: &Route,
+    verifier: &ApproovVerifier,
+    shared: &Arc<Shared>,
+    auth: bool,
+) -> Result<Handling, String> {
+    match route.action {
+        Action::Open => return Ok(Handling::Open),
+        Action::Deny => return Ok(Handling::Deny),
+        Action::Protect => {}
+    }
+    let mut verifier = verifier.clone();
+    if route.monitor {
+        verifier = verifier.with_mode(CheckMode::Monitor);
+    }
+    if let Some(requirement) = route.sign {
+        let signing = verifier.message_signing().clone();
+        if requirement.needs_account_key() && signing.account_key().is_none() {
+            return Err(format!(
+                "sign = \"{requirement}\" needs the account's message signing key: set \
+                 APPROOV_ACCOUNT_MESSAGE_SIGNING_KEY (approov secret -messageSigningKey get-base64url)"
+            ));
+        }
+        verifier = verifier.with_message_signing(signing.with_requirement(requirement));
+    }
+    let mut layer = ApproovLayer::new(verifier.clone()).with_rejection(Refusal { auth });
+    if let Some(binding) = &route.binding {
+        verifier
+            .check_binding(binding)
+            .map_err(|error| error.to_string())?;
+        layer = layer.bound_to(binding.clone());
+    }
+    if route.sign.is_some() {
+        layer = layer.message_signed();
+    }
+    Ok(Handling::Protect(layer.layer(Passed(shared.clone()))))
+}
