@@ -74,8 +74,8 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}
 bin=$CARGO_TARGET_DIR/release
 if ((build)); then
   echo "--- cargo build --release (approov-gateway and its examples, approov-token)"
-  cargo build --release --locked -p approov-gateway --examples --bins
-  cargo build --release --locked -p approov-token
+  cargo build --release -p approov-gateway --examples --bins
+  cargo build --release -p approov-token
 fi
 for file in "$bin/approov-gateway" "$bin/examples/echo_upstream" "$bin/approov-token"; do
   [[ -x $file ]] || { echo "$file is missing: run without --no-build" >&2; exit 1; }
@@ -157,7 +157,7 @@ pids+=($!)
 wait_for echo_upstream "$!" "http://127.0.0.1:$upstream_port/"
 
 echo "--- starting the gateway, auth mode (127.0.0.1:$gateway_port, admin 127.0.0.1:$admin_port)"
-(cd "$tmp" && APPROOV_BASE64URL_SECRET=$secret RUST_LOG=${RUST_LOG:-info} \
+(cd "$tmp" && APPROOV_BASE64URL_SECRET=$secret RUST_LOG=${RUST_LOG:-info} NO_COLOR=1 \
   exec "$bin/approov-gateway" --config "$root/deploy/nginx/gateway-auth.toml") >"$tmp/gateway.log" 2>&1 &
 pids+=($!)
 wait_for approov-gateway "$!" "http://127.0.0.1:$admin_port/healthz"
@@ -254,6 +254,9 @@ else
 fi
 
 expect "GET /api/x without a token: 401 {}" 401 '{}' -- "$base/api/x"
+expect "GET /api/x without a token, claiming to be /health (X-Original-*, X-Forwarded-*): 401 {}" 401 '{}' -- \
+  -H "X-Original-URI: /health" -H "X-Original-Method: GET" -H "X-Forwarded-Uri: /health" \
+  -H "X-Forwarded-Method: GET" -H "X-Forwarded-Host: elsewhere" "$base/api/x"
 expect "GET /api/x with a garbage token: 401 {}" 401 '{}' -- -H "Approov-Token: garbage" "$base/api/x"
 expect "GET /api/x with an expired token: 401 {}" 401 '{}' -- -H "Approov-Token: $expired" "$base/api/x"
 expect "GET /api/x with another secret's token: 401 {}" 401 '{}' -- -H "Approov-Token: $foreign" "$base/api/x"

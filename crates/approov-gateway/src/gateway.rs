@@ -181,7 +181,7 @@ impl Gateway {
                 })?;
             routes.push(Handler {
                 handling,
-                counters: metrics.route(&label(route)),
+                counters: metrics.route(&route.label()),
             });
         }
         let default_route = Route {
@@ -293,17 +293,6 @@ impl Gateway {
         match &self.shared.pass {
             Pass::Proxy(proxy) => proxy.reachable().await,
             Pass::Auth => true,
-        }
-    }
-}
-
-/// The route's name in `/metrics`: its methods and path.
-fn label(route: &Route) -> String {
-    match &route.methods {
-        None => route.path.clone(),
-        Some(methods) => {
-            let methods: Vec<&str> = methods.iter().map(Method::as_str).collect();
-            format!("{} {}", methods.join(","), route.path)
         }
     }
 }

@@ -42,9 +42,27 @@ fn main() -> ExitCode {
                     config.default
                 );
                 for route in &config.routes {
+                    let mut extras = Vec::new();
+                    if let Some(binding) = &route.binding {
+                        let names: Vec<&str> = binding.headers().iter().map(|h| h.name()).collect();
+                        extras.push(format!("bound to {}", names.join(" + ")));
+                    }
+                    if let Some(sign) = route.sign {
+                        extras.push(format!("signed ({sign})"));
+                    }
+                    if route.monitor {
+                        extras.push("monitor".to_owned());
+                    }
+                    let extras = if extras.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {}", extras.join(", "))
+                    };
                     println!(
-                        "  line {}: {} {:?} -> {}",
-                        route.line, route.path, route.methods, route.action
+                        "  line {}: {} -> {}{extras}",
+                        route.line,
+                        route.label(),
+                        route.action
                     );
                 }
                 ExitCode::SUCCESS

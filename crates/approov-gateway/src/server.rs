@@ -64,6 +64,7 @@ pub struct Options {
 /// As [`run`]'s start-up.
 pub fn check(options: &Options) -> Result<Config, StartError> {
     let config = Config::load(&options.config)?;
+    config.tls.as_ref().map(acceptor).transpose()?;
     let verifier = ApproovVerifier::from_env()?;
     let metrics = Metrics::new(&verifier);
     let gateway = Gateway::build(config, &verifier, &metrics)

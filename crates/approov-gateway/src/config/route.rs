@@ -47,6 +47,17 @@ impl Route {
         self.matches_path(path) && self.matches_method(method)
     }
 
+    /// Its methods and path, as `/metrics` names it: `POST /api/orders`, `/health`.
+    pub fn label(&self) -> String {
+        match &self.methods {
+            None => self.path.clone(),
+            Some(methods) => {
+                let methods: Vec<&str> = methods.iter().map(Method::as_str).collect();
+                format!("{} {}", methods.join(","), self.path)
+            }
+        }
+    }
+
     fn matches_path(&self, path: &str) -> bool {
         prefix_matches(&self.path, path)
     }

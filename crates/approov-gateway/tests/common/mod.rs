@@ -594,6 +594,7 @@ impl Drop for Gateway {
 }
 
 /// What `approov-gateway --check --config FILE` did with `config`.
+#[derive(Debug)]
 pub(crate) struct Checked {
     pub(crate) status: ExitStatus,
     pub(crate) stdout: String,
