@@ -21,7 +21,7 @@ use tower_service::Service;
 
 use crate::body::{empty, json_status, GatewayBody};
 use crate::config::{Action, Config, Mode, Route};
-use crate::headers::{set_claims, ApproovHeaders};
+use crate::headers::{ApproovHeaders, ClaimHeaders};
 use crate::metrics::{Metrics, Outcome, RouteCounters};
 use crate::proxy::Proxy;
 use crate::request_path;
@@ -65,8 +65,11 @@ impl Service<Request<ApproovBody<Incoming>>> for Passed {
             } else {
                 Outcome::Monitored
             };
-            let claims = request.extensions().get::<ApproovClaims>().cloned();
-            Ok(shared.go_on(request, claims.as_ref(), outcome).await)
+            let claims = ClaimHeaders::of(
+                &shared.forward_claims,
+                request.extensions().get::<ApproovClaims>(),
+            );
+            Ok(shared.go_on(request, claims, outcome).await)
         })
     }
 }
@@ -75,7 +78,7 @@ impl Shared {
     async fn go_on<B>(
         &self,
         request: Request<B>,
-        claims: Option<&ApproovClaims>,
+        claims: ClaimHeaders,
         outcome: Outcome,
     ) -> Response<GatewayBody>
     where
@@ -86,7 +89,7 @@ impl Shared {
             Pass::Proxy(proxy) => proxy.forward(request, claims, outcome).await,
             Pass::Auth => {
                 let mut response = Response::new(empty());
-                set_claims(response.headers_mut(), &self.forward_claims, claims);
+                claims.apply(response.headers_mut());
                 response.extensions_mut().insert(outcome);
                 response
             }
@@ -162,7 +165,6 @@ impl Gateway {
                 config
                     .strip_approov_headers
                     .then(|| ApproovHeaders::of(verifier)),
-                &config.forward_claims,
                 metrics.clone(),
             ))),
             Mode::Auth { .. } => Pass::Auth,
@@ -268,7 +270,11 @@ impl Gateway {
                 response.extensions_mut().insert(Outcome::Denied);
                 response
             }
-            Handling::Open => self.shared.go_on(request, None, Outcome::Open).await,
+            Handling::Open => {
+                self.shared
+                    .go_on(request, ClaimHeaders::default(), Outcome::Open)
+                    .await
+            }
             Handling::Protect(service) => {
                 let mut service = service.clone();
                 let checking = Instant::now();

@@ -1,8 +1,6 @@
 //! The header rewrites a proxy owes: hop-by-hop headers removed, `X-Forwarded-*`
 //! added, Approov's own headers stripped, verified claims forwarded and never forged.
 
-use std::net::IpAddr;
-
 use approov_tower::ApproovClaims;
 use http::header::{
     HeaderMap, HeaderName, HeaderValue, CONNECTION, COOKIE, TE, TRAILER, TRANSFER_ENCODING, UPGRADE,
@@ -17,33 +15,43 @@ const HOP_BY_HOP: [&str; 4] = [
     "proxy-authorization",
 ];
 
+fn is_hop_by_hop(name: &HeaderName) -> bool {
+    name == CONNECTION
+        || name == TE
+        || name == TRAILER
+        || name == TRANSFER_ENCODING
+        || name == UPGRADE
+        || HOP_BY_HOP.contains(&name.as_str())
+}
+
 /// Removes `Connection`, every header it names, and the other hop-by-hop headers;
 /// `keep_upgrade` keeps `Upgrade` (and answers `Connection: upgrade`) for a protocol
-/// switch passed through.
+/// switch passed through. One pass over the names finds those to remove (most
+/// messages have none, or only `Connection: keep-alive`), without parsing a name.
 pub(crate) fn remove_hop_by_hop(headers: &mut HeaderMap, keep_upgrade: bool) {
-    let named: Vec<HeaderName> = headers
+    let listed: Vec<&str> = headers
         .get_all(CONNECTION)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .map(str::trim)
         .collect();
-    for name in named {
-        if !(keep_upgrade && name == UPGRADE) {
-            headers.remove(name);
-        }
-    }
-    headers.remove(CONNECTION);
-    headers.remove(TE);
-    headers.remove(TRAILER);
-    headers.remove(TRANSFER_ENCODING);
-    for name in HOP_BY_HOP {
+    let doomed: Vec<HeaderName> = headers
+        .keys()
+        .filter(|name| {
+            !(keep_upgrade && *name == UPGRADE)
+                && (is_hop_by_hop(name)
+                    || listed
+                        .iter()
+                        .any(|token| token.eq_ignore_ascii_case(name.as_str())))
+        })
+        .cloned()
+        .collect();
+    for name in doomed {
         headers.remove(name);
     }
     if keep_upgrade {
         headers.insert(CONNECTION, HeaderValue::from_static("upgrade"));
-    } else {
-        headers.remove(UPGRADE);
     }
 }
 
@@ -76,39 +84,46 @@ pub(crate) fn join_cookies(headers: &mut HeaderMap) {
     }
 }
 
-/// Adds the client's address to `X-Forwarded-For` and sets `X-Forwarded-Proto` and
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+
+/// Adds the client's address (`peer`, as a header value: the same for every request
+/// of a connection) to `X-Forwarded-For` and sets `X-Forwarded-Proto` and
 /// `X-Forwarded-Host` to what the gateway saw (a client's own values for those two
 /// are replaced, not trusted).
 pub(crate) fn add_forwarded(
     headers: &mut HeaderMap,
-    peer: IpAddr,
+    peer: &HeaderValue,
     https: bool,
     host: Option<&HeaderValue>,
 ) {
-    const FOR: &str = "x-forwarded-for";
-    let peer = peer.to_string();
-    let value = match headers
-        .get_all(FOR)
+    let earlier: Vec<&[u8]> = headers
+        .get_all(&X_FORWARDED_FOR)
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect::<Vec<_>>()
-    {
-        earlier if earlier.is_empty() => peer,
-        earlier => format!("{}, {peer}", earlier.join(", ")),
+        .map(HeaderValue::as_bytes)
+        .collect();
+    let value = if earlier.is_empty() {
+        Some(peer.clone())
+    } else {
+        let mut joined = earlier.join(&b", "[..]);
+        joined.extend_from_slice(b", ");
+        joined.extend_from_slice(peer.as_bytes());
+        HeaderValue::from_bytes(&joined).ok()
     };
-    if let Ok(value) = HeaderValue::from_str(&value) {
-        headers.insert(FOR, value);
+    if let Some(value) = value {
+        headers.insert(X_FORWARDED_FOR, value);
     }
     headers.insert(
-        "x-forwarded-proto",
+        X_FORWARDED_PROTO,
         HeaderValue::from_static(if https { "https" } else { "http" }),
     );
     match host {
         Some(host) => {
-            headers.insert("x-forwarded-host", host.clone());
+            headers.insert(X_FORWARDED_HOST, host.clone());
         }
         None => {
-            headers.remove("x-forwarded-host");
+            headers.remove(X_FORWARDED_HOST);
         }
     }
 }
@@ -163,20 +178,38 @@ pub(crate) fn claim_value(claims: &ApproovClaims, claim: &str) -> Option<HeaderV
     HeaderValue::from_str(&text).ok()
 }
 
-/// Sets the configured claim headers from `claims` (or removes them: never a value a
-/// client sent).
-pub(crate) fn set_claims(
-    headers: &mut HeaderMap,
-    forward: &[(String, HeaderName)],
-    claims: Option<&ApproovClaims>,
-) {
-    for (claim, header) in forward {
-        match claims.and_then(|claims| claim_value(claims, claim)) {
-            Some(value) => {
-                headers.insert(header, value);
-            }
-            None => {
-                headers.remove(header);
+/// The configured claim headers' values from a check's claims (none for a claim the
+/// token lacks, or for a request that was not checked or failed): read while the
+/// request still holds its claims, set on what goes on.
+#[derive(Debug, Default)]
+pub(crate) struct ClaimHeaders(Vec<(HeaderName, Option<HeaderValue>)>);
+
+impl ClaimHeaders {
+    pub(crate) fn of(forward: &[(String, HeaderName)], claims: Option<&ApproovClaims>) -> Self {
+        ClaimHeaders(
+            forward
+                .iter()
+                .map(|(claim, header)| {
+                    (
+                        header.clone(),
+                        claims.and_then(|claims| claim_value(claims, claim)),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    /// Sets each header to its claim's value, or removes it: never a value a client
+    /// sent.
+    pub(crate) fn apply(self, headers: &mut HeaderMap) {
+        for (header, value) in self.0 {
+            match value {
+                Some(value) => {
+                    headers.insert(header, value);
+                }
+                None => {
+                    headers.remove(header);
+                }
             }
         }
     }
@@ -224,7 +257,8 @@ mod tests {
             HeaderValue::from_static("forged.example"),
         );
         let host = HeaderValue::from_static("api.example");
-        add_forwarded(&mut headers, [127, 0, 0, 1].into(), false, Some(&host));
+        let peer = HeaderValue::from_static("127.0.0.1");
+        add_forwarded(&mut headers, &peer, false, Some(&host));
         assert_eq!(headers["x-forwarded-for"], "10.0.0.1, 127.0.0.1");
         assert_eq!(headers["x-forwarded-proto"], "http");
         assert_eq!(headers["x-forwarded-host"], "api.example");

@@ -73,10 +73,15 @@ fn main() -> ExitCode {
             }
         };
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // One thread per core the process may run on; on one core (a container limited
+    // to one CPU, or `taskset`), a scheduler that never moves tasks between threads.
+    let one_core = std::thread::available_parallelism().is_ok_and(|cores| cores.get() == 1);
+    let mut builder = if one_core {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("approov-gateway: cannot start the runtime: {error}");

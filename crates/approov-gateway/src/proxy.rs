@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use approov_tower::ApproovClaims;
 use bytes::Bytes;
 use http::header::{HeaderValue, HOST};
 use http::uri::{Authority, PathAndQuery, Scheme};
@@ -18,15 +17,29 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 
 use crate::body::{boxed, json_status, BoxError, GatewayBody};
 use crate::headers::{
-    add_forwarded, asks_upgrade, join_cookies, remove_hop_by_hop, set_claims, ApproovHeaders,
+    add_forwarded, asks_upgrade, join_cookies, remove_hop_by_hop, ApproovHeaders, ClaimHeaders,
 };
 use crate::metrics::{Metrics, Outcome};
 
 /// The connection a request came on, put in its extensions by the server.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Connection {
     pub(crate) peer: SocketAddr,
+    /// The peer's IP address, as `X-Forwarded-For` gets it.
+    pub(crate) forwarded_for: HeaderValue,
     pub(crate) https: bool,
+}
+
+impl Connection {
+    pub(crate) fn new(peer: SocketAddr, https: bool) -> Self {
+        let forwarded_for = HeaderValue::from_str(&peer.ip().to_string())
+            .unwrap_or_else(|_| HeaderValue::from_static("unknown"));
+        Connection {
+            peer,
+            forwarded_for,
+            https,
+        }
+    }
 }
 
 /// What the upstream gets, and how.
@@ -35,7 +48,6 @@ pub(crate) struct Proxy {
     upstream: Authority,
     timeout: Duration,
     strip: Option<ApproovHeaders>,
-    forward_claims: Vec<(String, http::HeaderName)>,
     metrics: Arc<Metrics>,
 }
 
@@ -45,7 +57,6 @@ impl Proxy {
         connect_timeout: Duration,
         timeout: Duration,
         strip: Option<ApproovHeaders>,
-        forward_claims: &[(String, http::HeaderName)],
         metrics: Arc<Metrics>,
     ) -> Self {
         let mut connector = HttpConnector::new();
@@ -59,7 +70,6 @@ impl Proxy {
             upstream,
             timeout,
             strip,
-            forward_claims: forward_claims.to_vec(),
             metrics,
         }
     }
@@ -70,7 +80,7 @@ impl Proxy {
     pub(crate) async fn forward<B>(
         &self,
         mut request: Request<B>,
-        claims: Option<&ApproovClaims>,
+        claims: ClaimHeaders,
         outcome: Outcome,
     ) -> Response<GatewayBody>
     where
@@ -80,7 +90,7 @@ impl Proxy {
         let upgrade = request.version() == Version::HTTP_11 && asks_upgrade(request.headers());
         let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut request));
         let (mut parts, body) = request.into_parts();
-        let connection = parts.extensions.get::<Connection>().copied();
+        let connection = parts.extensions.remove::<Connection>();
         // The authority of an absolute-form target (or HTTP/2's `:authority`) wins over
         // `Host` (RFC 9112 §3.2.2), as in the signature check.
         let host = parts
@@ -97,12 +107,12 @@ impl Proxy {
         if let Some(connection) = connection {
             add_forwarded(
                 headers,
-                connection.peer.ip(),
+                &connection.forwarded_for,
                 connection.https,
                 host.as_ref(),
             );
         }
-        set_claims(headers, &self.forward_claims, claims);
+        claims.apply(headers);
         match &host {
             Some(host) => {
                 headers.insert(HOST, host.clone());

@@ -164,7 +164,7 @@ pub async fn run(options: Options) -> Result<(), StartError> {
                     watcher,
                     stream,
                     state,
-                    Connection { peer, https: false },
+                    Connection::new(peer, false),
                 ));
             }
             Some(acceptor) => {
@@ -179,7 +179,7 @@ pub async fn run(options: Options) -> Result<(), StartError> {
                                 watcher,
                                 stream,
                                 state,
-                                Connection { peer, https: true },
+                                Connection::new(peer, true),
                             )
                             .await;
                         }
@@ -214,14 +214,15 @@ async fn serve_connection<I>(
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let peer = connection.peer;
     let service = service_fn(move |mut request: hyper::Request<Incoming>| {
-        request.extensions_mut().insert(connection);
+        request.extensions_mut().insert(connection.clone());
         let gateway = state.load_full();
         async move { Ok::<_, std::convert::Infallible>(gateway.handle(request).await) }
     });
     let served = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
     if let Err(error) = watcher.watch(served.into_owned()).await {
-        tracing::debug!(%error, peer = %connection.peer, "connection ended with an error");
+        tracing::debug!(%error, %peer, "connection ended with an error");
     }
 }
 
