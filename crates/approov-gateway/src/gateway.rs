@@ -25,6 +25,7 @@ use crate::headers::{ApproovHeaders, ClaimHeaders};
 use crate::metrics::{Metrics, Outcome, RouteCounters};
 use crate::proxy::Proxy;
 use crate::request_path;
+use crate::throttle::Throttle;
 
 /// What a protected request that passed its check gets: forwarded (proxy) or
 /// answered 200 (auth).
@@ -242,7 +243,10 @@ impl Gateway {
         }
         if let Mode::Auth { path_prefix } = &self.config.mode {
             if let Err(why) = crate::auth::original_request(&mut request, path_prefix.as_deref()) {
-                tracing::warn!("auth request refused: {why}");
+                static REFUSED: Throttle = Throttle::new();
+                if REFUSED.allow() {
+                    tracing::warn!("auth request refused: {why} (at most one such line a second)");
+                }
                 self.default.counters.count(Outcome::Invalid);
                 return json_status(StatusCode::FORBIDDEN);
             }
@@ -250,7 +254,13 @@ impl Gateway {
         let handler = match request_path::normalise(request.uri().path()) {
             Some(path) => self.handler(request.method(), &path),
             None => {
-                tracing::info!("request refused: its path has . or .. segments, an encoded / or \\, or bad escapes");
+                static REFUSED: Throttle = Throttle::new();
+                if REFUSED.allow() {
+                    tracing::info!(
+                        "request refused: its path has . or .. segments, an encoded / or \\, \
+                         or bad escapes (at most one such line a second)"
+                    );
+                }
                 self.default.counters.count(Outcome::Invalid);
                 let status = if self.auth {
                     StatusCode::FORBIDDEN

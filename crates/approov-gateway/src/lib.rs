@@ -19,3 +19,4 @@ mod gateway;
 mod headers;
 mod metrics;
 mod proxy;
+mod throttle;

@@ -20,6 +20,10 @@ use crate::headers::{
     add_forwarded, asks_upgrade, join_cookies, remove_hop_by_hop, ApproovHeaders, ClaimHeaders,
 };
 use crate::metrics::{Metrics, Outcome};
+use crate::throttle::Throttle;
+
+/// The budget of the lines about the upstream failing: one a second.
+static UPSTREAM_LINES: Throttle = Throttle::new();
 
 /// The connection a request came on, put in its extensions by the server.
 #[derive(Debug, Clone)]
@@ -139,7 +143,9 @@ impl Proxy {
         let request = Request::from_parts(parts, boxed(body));
         let answer = match tokio::time::timeout(self.timeout, self.client.request(request)).await {
             Err(_) => {
-                tracing::warn!(upstream = %self.upstream, "the upstream did not answer in time");
+                if UPSTREAM_LINES.allow() {
+                    tracing::warn!(upstream = %self.upstream, "the upstream did not answer in time");
+                }
                 return self.failed("timeout", StatusCode::GATEWAY_TIMEOUT);
             }
             Ok(Err(error)) => {
@@ -148,7 +154,9 @@ impl Proxy {
                 } else {
                     "other"
                 };
-                tracing::warn!(upstream = %self.upstream, error = %error, "the upstream could not be reached");
+                if UPSTREAM_LINES.allow() {
+                    tracing::warn!(upstream = %self.upstream, error = %error, "the upstream could not be reached");
+                }
                 return self.failed(kind, StatusCode::BAD_GATEWAY);
             }
             Ok(Ok(answer)) => answer,
@@ -175,7 +183,9 @@ impl Proxy {
                     });
                 }
                 None => {
-                    tracing::warn!("the upstream switched protocols unasked");
+                    if UPSTREAM_LINES.allow() {
+                        tracing::warn!("the upstream switched protocols unasked");
+                    }
                     return self.failed("other", StatusCode::BAD_GATEWAY);
                 }
             }

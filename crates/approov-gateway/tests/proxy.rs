@@ -939,3 +939,38 @@ fn an_unreachable_upstream_is_502() {
         "{metrics}"
     );
 }
+
+#[test]
+fn a_flood_of_refused_paths_writes_a_line_a_second_and_counts_every_one() {
+    let (upstream, _secret, gateway) = setup(ROUTES);
+    let started = std::time::Instant::now();
+    for _ in 0..200 {
+        let response = raw(
+            gateway.addr,
+            "GET /health/../api/orders HTTP/1.1\r\nHost: gw.test\r\nConnection: close\r\n\r\n",
+        );
+        assert_eq!(response.status, 400);
+    }
+    let seconds = started.elapsed().as_secs() + 1;
+    let lines = gateway
+        .lines()
+        .iter()
+        .filter(|line| line.contains("request refused"))
+        .count() as u64;
+    assert!(
+        (1..=seconds + 1).contains(&lines),
+        "{lines} lines in about {seconds} s:\n{}",
+        gateway.logs()
+    );
+    let metrics = gateway.metrics();
+    assert_eq!(
+        metric(
+            &metrics,
+            "approov_gateway_requests_total",
+            &[("route", "default"), ("outcome", "invalid")]
+        ),
+        200.0,
+        "{metrics}"
+    );
+    assert_eq!(upstream.count(), 0);
+}
