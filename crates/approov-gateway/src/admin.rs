@@ -6,15 +6,13 @@ use std::sync::Arc;
 use approov_tower::ApproovVerifier;
 use arc_swap::ArcSwap;
 use bytes::Bytes;
-use http::header::{HeaderValue, CONTENT_TYPE};
 use http::{Response, StatusCode};
-use http_body_util::Full;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 
-use crate::body::{boxed, GatewayBody};
+use crate::body::{full, GatewayBody};
 use crate::gateway::Gateway;
 use crate::metrics::Metrics;
 
@@ -90,10 +88,5 @@ async fn answer(
 }
 
 fn text(status: StatusCode, content_type: &'static str, body: String) -> Response<GatewayBody> {
-    let mut response = Response::new(boxed(Full::new(Bytes::from(body))));
-    *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    response
+    full(status, content_type, Bytes::from(body))
 }

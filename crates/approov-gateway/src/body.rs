@@ -31,10 +31,19 @@ pub(crate) fn empty() -> GatewayBody {
 /// `status` with `Content-Type: application/json` and the body `{}`: every answer the
 /// gateway makes itself (nothing says why; the reason is in the log).
 pub(crate) fn json_status(status: StatusCode) -> Response<GatewayBody> {
-    let mut response = Response::new(boxed(Full::new(Bytes::from_static(b"{}"))));
+    full(status, "application/json", Bytes::from_static(b"{}"))
+}
+
+/// `status` with `content_type` and `body`.
+pub(crate) fn full(
+    status: StatusCode,
+    content_type: &'static str,
+    body: Bytes,
+) -> Response<GatewayBody> {
+    let mut response = Response::new(boxed(Full::new(body)));
     *response.status_mut() = status;
     response
         .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }

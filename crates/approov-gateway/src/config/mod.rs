@@ -121,10 +121,11 @@ impl Config {
         };
         let raw: RawConfig = toml::from_str(text).map_err(|error| {
             let start = error.span().map_or(0, |span| span.start);
-            let line = text
-                .get(..start.min(text.len()))
-                .map_or(0, |before| before.matches('\n').count());
-            let written = text.lines().nth(line).map(str::trim).unwrap_or_default();
+            let written = text
+                .lines()
+                .nth(line_of(text, start) - 1)
+                .map(str::trim)
+                .unwrap_or_default();
             let mut message = error.message().trim_end().to_owned();
             if !written.is_empty() && !written.starts_with("[[") {
                 message.push_str(&format!(" (in `{written}`)"));
