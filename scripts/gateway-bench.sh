@@ -8,6 +8,9 @@
 #   to keep up (it does far less than the proxy in front of it).
 # - Four scenarios, each server under test alone on core 0 (`taskset -c 0`), wrk
 #   (`-t1 -c32`) on core 1:
+#     nginx-default    nginx (1 worker) on :8084 with `proxy_pass` alone, as its
+#                      documentation writes it: HTTP/1.0 and a new connection to the
+#                      upstream per request (its defaults)
 #     nginx-proxy      a second nginx (1 worker) on :8080, `proxy_pass` to the upstream
 #                      over a keep-alive pool (`upstream api { ... keepalive 64; }`,
 #                      HTTP/1.1, `Connection ""`): the fair comparison to the gateway's
@@ -44,6 +47,7 @@
 #   medians over rounds are reported, with the ratios
 #     gateway-protect ÷ gateway-open CPU/req   (target ≤ 1.05: the check is cheap)
 #     gateway-protect ÷ nginx-proxy CPU/req    (target ≤ 1.2)
+#     gateway-protect ÷ nginx-default CPU/req  (the same target, against nginx's defaults)
 #   as a markdown table, with the machine and the date.
 #
 # Usage: scripts/gateway-bench.sh [--smoke] [--rounds R] [--duration D] [--connections C]
@@ -82,8 +86,8 @@ nginx=/usr/sbin/nginx
 [[ -x $nginx ]] || { echo "needs $nginx: apt-get install -y nginx-light" >&2; exit 1; }
 
 upstream_port=9000
-declare -A port=([nginx-proxy]=8080 [gateway-open]=8081 [gateway-protect]=8082 [gateway-auth]=8083)
-scenarios=(nginx-proxy gateway-open gateway-protect gateway-auth)
+declare -A port=([nginx-proxy]=8080 [gateway-open]=8081 [gateway-protect]=8082 [gateway-auth]=8083 [nginx-default]=8084)
+scenarios=(nginx-default nginx-proxy gateway-open gateway-protect gateway-auth)
 
 for p in "$upstream_port" "${port[@]}"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
@@ -163,8 +167,20 @@ start_nginx nginx-proxy "$server_core" "  upstream api {
       proxy_set_header Connection \"\";
     }
   }"
-proxy_master=$nginx_pid
-wait_port nginx-proxy "$proxy_master" "${port[nginx-proxy]}" "$bench_tmp/nginx-proxy/error.log"
+declare -A master
+master[nginx-proxy]=$nginx_pid
+wait_port nginx-proxy "$nginx_pid" "${port[nginx-proxy]}" "$bench_tmp/nginx-proxy/error.log"
+
+# Scenario A': nginx's `proxy_pass` as its documentation writes it, nothing else: HTTP/1.0
+# to the upstream, a new connection per request (its defaults).
+start_nginx nginx-default "$server_core" "  server {
+    listen 127.0.0.1:${port[nginx-default]};
+    location / {
+      proxy_pass http://127.0.0.1:$upstream_port;
+    }
+  }"
+master[nginx-default]=$nginx_pid
+wait_port nginx-default "$nginx_pid" "${port[nginx-default]}" "$bench_tmp/nginx-default/error.log"
 
 # A fresh random 32-byte secret, base64url, and a token for it valid for a day.
 secret=$(head -c 32 /dev/urandom | base64 -w0 | tr '+/' '-_' | tr -d '=')
@@ -203,6 +219,7 @@ pid[gateway-auth]=$gateway_pid
 # The wrk arguments of each scenario (after the common ones).
 declare -A target
 target[nginx-proxy]="http://127.0.0.1:${port[nginx-proxy]}/api/x"
+target[nginx-default]="http://127.0.0.1:${port[nginx-default]}/api/x"
 target[gateway-open]="http://127.0.0.1:${port[gateway-open]}/api/x"
 target[gateway-protect]="http://127.0.0.1:${port[gateway-protect]}/api/x"
 target[gateway-auth]="http://127.0.0.1:${port[gateway-auth]}/auth"
@@ -240,10 +257,10 @@ expect "gateway-auth without a token" 401 - -H "X-Original-URI: /api/x" -H "X-Or
 # The pids whose CPU is measured: the gateway, or nginx-proxy's workers (children of
 # its master).
 measured_pids() {
-  if [[ $1 == nginx-proxy ]]; then
+  if [[ $1 == nginx-* ]]; then
     local workers
-    workers=$(ps -o pid= --ppid "$proxy_master" | tr -s ' \n' ' ')
-    [[ -n ${workers// /} ]] || { echo "nginx-proxy has no worker" >&2; exit 1; }
+    workers=$(ps -o pid= --ppid "${master[$1]}" | tr -s ' \n' ' ')
+    [[ -n ${workers// /} ]] || { echo "$1 has no worker" >&2; exit 1; }
     echo "$workers"
   else
     echo "${pid[$1]}"
@@ -321,7 +338,7 @@ import csv, statistics, sys
 path, clk_tck, model, nproc, date, conns, duration, rounds = sys.argv[1:]
 clk_tck = int(clk_tck)
 rows = [r for r in csv.DictReader(open(path), delimiter="\t") if r["round"] != "0"]
-scenarios = ["nginx-proxy", "gateway-open", "gateway-protect", "gateway-auth"]
+scenarios = ["nginx-default", "nginx-proxy", "gateway-open", "gateway-protect", "gateway-auth"]
 
 runs, failures, unsaturated = {}, {}, {}
 for r in rows:
@@ -381,7 +398,8 @@ for s in scenarios:
 print()
 print("| CPU/req ratio | of medians | per-round pairs (median) | target | |")
 print("|---|---:|---:|---:|---|")
-for a, b, target in [("gateway-protect", "gateway-open", 1.05), ("gateway-protect", "nginx-proxy", 1.2)]:
+for a, b, target in [("gateway-protect", "gateway-open", 1.05), ("gateway-protect", "nginx-proxy", 1.2),
+                     ("gateway-protect", "nginx-default", 1.2)]:
     r = ratio(a, b)
     verdict = "-" if r is None else ("met" if r <= target else "MISSED")
     print(f"| {a} ÷ {b} | {fmt(r, '.3f')} | {fmt(paired(a, b), '.3f')} | ≤ {target} | {verdict} |")
