@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use approov_tower::{
-    ApproovBody, ApproovClaims, ApproovLayer, ApproovService, ApproovVerifier, Mode as CheckMode,
+    ApproovBody, ApproovLayer, ApproovService, ApproovVerifier, Mode as CheckMode,
     RejectionResponse,
 };
 use http::{Method, Request, Response, StatusCode};
@@ -302,7 +302,10 @@ impl Gateway {
                         };
                         let claims = ClaimHeaders::of(
                             &self.shared.forward_claims,
-                            request.extensions().get::<ApproovClaims>(),
+                            request
+                                .extensions()
+                                .get::<approov_tower::Checked>()
+                                .and_then(|checked| checked.verification().claims()),
                         );
                         self.shared.go_on(request, claims, outcome).await
                     }
@@ -346,7 +349,10 @@ fn handling(route: &Route, verifier: &ApproovVerifier, auth: bool) -> Result<Han
         }
         verifier = verifier.with_message_signing(signing.with_requirement(requirement));
     }
-    let mut layer = ApproovLayer::new(verifier.clone()).with_rejection(Refusal { auth });
+    // The claims are read from the check's own record, only when a header needs them.
+    let mut layer = ApproovLayer::new(verifier.clone())
+        .with_rejection(Refusal { auth })
+        .without_claims();
     if let Some(binding) = &route.binding {
         verifier
             .check_binding(binding)

@@ -91,6 +91,7 @@ pub struct ApproovLayer<R = JsonRejection> {
     binding: Option<Binding>,
     message_signed: bool,
     optional: bool,
+    claims: bool,
     target: TargetOf,
     rejection: R,
 }
@@ -102,6 +103,7 @@ impl<R: fmt::Debug> fmt::Debug for ApproovLayer<R> {
             .field("binding", &self.binding)
             .field("message_signed", &self.message_signed)
             .field("optional", &self.optional)
+            .field("claims", &self.claims)
             .field("rejection", &self.rejection)
             .finish_non_exhaustive()
     }
@@ -115,6 +117,7 @@ impl ApproovLayer {
             binding: None,
             message_signed: false,
             optional: false,
+            claims: true,
             target: request_uri,
             rejection: JsonRejection,
         }
@@ -136,6 +139,7 @@ impl<R> ApproovLayer<R> {
             binding: self.binding,
             message_signed: self.message_signed,
             optional: self.optional,
+            claims: self.claims,
             target: self.target,
             rejection,
         }
@@ -171,6 +175,16 @@ impl<R> ApproovLayer<R> {
     /// as always, so an empty, malformed or forged token is still refused.
     pub fn optional(mut self) -> Self {
         self.optional = true;
+        self
+    }
+
+    /// Leaves [`ApproovClaims`] out of the request's extensions (any that other code
+    /// put there is still removed): the claims are then read from
+    /// [`Checked::verification`]'s `claims()`, built on first use. For a service that
+    /// seldom needs them, it saves building them for every request (a proxy
+    /// forwarding a claim or two, say).
+    pub fn without_claims(mut self) -> Self {
+        self.claims = false;
         self
     }
 
@@ -311,6 +325,7 @@ where
                 let mut inner = std::mem::replace(&mut self.inner, clone);
                 let max = signing.max_body_len();
                 let target = layer.target;
+                let claims = layer.claims;
                 let rejection = layer.rejection.clone();
                 let future = async move {
                     let read = read_prefix(body, max).await;
@@ -322,7 +337,7 @@ where
                         request.with_body(read.data.get(..=max).unwrap_or(&read.data))
                     };
                     let verification = verification.message_signed(&request);
-                    match admit(verification, &mut parts) {
+                    match admit(verification, &mut parts, claims) {
                         Ok(()) => inner.call(Request::from_parts(parts, read.body)).await,
                         Err(status) => Ok(rejection.respond(status)),
                     }
@@ -335,7 +350,7 @@ where
             }
             verification = verification.message_signed(&signed_request(&parts, layer.target));
         }
-        if let Err(status) = admit(verification, &mut parts) {
+        if let Err(status) = admit(verification, &mut parts, layer.claims) {
             return ResponseFuture {
                 kind: Kind::Ready {
                     output: Some(Ok(layer.rejection.respond(status))),
@@ -349,14 +364,19 @@ where
 
 /// Lets the request go on unless `verification` refuses it (then the status to
 /// answer): with the layer's proof of the check, and the claims (when it passed).
-fn admit(verification: Verification, parts: &mut Parts) -> Result<(), StatusCode> {
+fn admit(verification: Verification, parts: &mut Parts, claims: bool) -> Result<(), StatusCode> {
     let verification = verification.enforce().map_err(|rejection| {
         StatusCode::from_u16(rejection.status()).unwrap_or(StatusCode::UNAUTHORIZED)
     })?;
     let extensions = &mut parts.extensions;
     // Claims for the handler: this check's, or none at all (never a value some other
     // code put there, when this check failed in monitor mode).
-    match verification.to_claims() {
+    let claims = if claims {
+        verification.to_claims()
+    } else {
+        None
+    };
+    match claims {
         Some(claims) => extensions.insert(claims),
         None => extensions.remove::<ApproovClaims>(),
     };

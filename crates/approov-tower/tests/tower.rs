@@ -183,6 +183,44 @@ async fn the_inner_service_gets_the_claims_and_the_proof() {
     assert_eq!(optional.oneshot(bad).await.unwrap().status(), 401);
 }
 
+/// `without_claims`: no `ApproovClaims` in the extensions (a forged one is removed),
+/// the claims still read from the layer's own record.
+#[tokio::test]
+async fn without_claims_the_claims_come_from_the_proof_only() {
+    let secret = TestSecret::new();
+    let seen = tower::service_fn(|request: Request<ApproovBody<Body>>| async move {
+        let extension = request.extensions().get::<ApproovClaims>().is_some();
+        let did = request
+            .extensions()
+            .get::<Checked>()
+            .and_then(|checked| checked.verification().claims())
+            .and_then(|claims| claims.did.clone());
+        Ok::<_, Infallible>(Response::new(Body::from(format!("{extension} {did:?}"))))
+    });
+    let service = ApproovLayer::new(secret.verifier())
+        .without_claims()
+        .layer(seen);
+    let token = secret.token_with_claims(&serde_json::json!({
+        "exp": std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 60,
+        "did": "device-8",
+    }));
+    let mut request = Request::new(Body::default());
+    request
+        .headers_mut()
+        .insert("approov-token", token.parse().unwrap());
+    let forged: ApproovClaims =
+        serde_json::from_value(serde_json::json!({ "exp": 4_000_000_000u64, "did": "forged" }))
+            .unwrap();
+    request.extensions_mut().insert(forged);
+    let response = service.oneshot(request).await.unwrap();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(body, "false Some(\"device-8\")");
+}
+
 #[tokio::test]
 async fn grpc_refusals_are_unauthenticated_trailers_only() {
     let secret = TestSecret::new();
