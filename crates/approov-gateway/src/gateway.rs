@@ -300,13 +300,20 @@ impl Gateway {
                         } else {
                             Outcome::Monitored
                         };
-                        let claims = ClaimHeaders::of(
-                            &self.shared.forward_claims,
-                            request
-                                .extensions()
-                                .get::<approov_tower::Checked>()
-                                .and_then(|checked| checked.verification().claims()),
-                        );
+                        // The claims are built (from the token's payload) only when a
+                        // header needs them.
+                        let forward = &self.shared.forward_claims;
+                        let claims = if forward.is_empty() {
+                            ClaimHeaders::default()
+                        } else {
+                            ClaimHeaders::of(
+                                forward,
+                                request
+                                    .extensions()
+                                    .get::<approov_tower::Checked>()
+                                    .and_then(|checked| checked.verification().claims()),
+                            )
+                        };
                         self.shared.go_on(request, claims, outcome).await
                     }
                 }
