@@ -94,8 +94,8 @@ pub(crate) struct RouteCounters {
 
 impl RouteCounters {
     pub(crate) fn count(&self, outcome: Outcome) {
-        let index = Outcome::ALL.iter().position(|o| *o == outcome).unwrap_or(0);
-        if let Some(counter) = self.counters.get(index) {
+        // `ALL` lists the outcomes in their declaration order (a test holds it).
+        if let Some(counter) = self.counters.get(outcome as usize) {
             counter.inc();
         }
     }
@@ -224,5 +224,17 @@ impl Collector for CheckFailures {
             ConstCounter::new(count).encode(family.encode_family(&labels)?)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Outcome;
+
+    #[test]
+    fn each_outcome_counts_in_its_own_slot() {
+        for (slot, outcome) in Outcome::ALL.iter().enumerate() {
+            assert_eq!(*outcome as usize, slot, "{outcome:?}");
+        }
     }
 }
